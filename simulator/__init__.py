@@ -1,0 +1,1 @@
+"""Angry-customer training simulator."""

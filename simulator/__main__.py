@@ -1,0 +1,5 @@
+"""`python -m simulator`: dispatch to the command line."""
+
+from simulator.cli import main
+
+main()

@@ -1,0 +1,217 @@
+# Layer: signals. Imports simulator.models only.
+"""Offline signal detection: which behaviours a trainee reply shows, with quoted evidence.
+
+The detector is rules over a lexicon that trainers can read and change in
+`rubrics/signals.yaml`. Each signal is found by one of the registered detector kinds:
+
+- `lexicon`: cue patterns, cancelled by a negation word shortly before them in the same
+  clause ("I'm not sorry"), by a veto pattern in the same sentence ("sorry you feel that
+  way"), or by a suppressing signal in the same sentence (a question that argues).
+- `echo`: the lexicon kind plus overlap with the customer's own specifics, for `reflect`.
+
+Deterministic, CPU only, no network. Speed is measured by `bench/detect_throughput.py`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from simulator.models import SignalCatalogue, SignalSpec, SignalVerdict
+
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'",
+                         "\u201c": '"', "\u201d": '"'})
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n+|(?<=[.!?])(?=[A-Z])")
+_CLAUSE_BREAK = re.compile(
+    r"[,;:\u2013\u2014()]|\s-\s|\b(?:but|and|so|because|though|although|however|yet|if|when|"
+    r"while|just|then)\b",
+    re.I,
+)
+_WORD = re.compile(r"[a-z0-9£$€]+(?:['.,][a-z0-9]+)*", re.I)
+
+
+@dataclass(frozen=True)
+class Match:
+    """A piece of evidence: where in the reply, and the words themselves."""
+
+    start: int
+    end: int
+    text: str
+    weight: float
+
+
+@dataclass
+class Sentence:
+    """One sentence of the reply with its offset, so evidence can quote the original."""
+
+    start: int
+    text: str
+    fired: dict[str, list[Match]] = field(default_factory=dict)
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Split on sentence punctuation and line breaks, keeping offsets into `text`."""
+    sentences: list[Sentence] = []
+    position = 0
+    for separator in _SENTENCE_END.finditer(text):
+        if separator.start() > position:
+            sentences.append(Sentence(position, text[position:separator.start()]))
+        position = separator.end()
+    if position < len(text):
+        sentences.append(Sentence(position, text[position:]))
+    return [s for s in sentences if s.text.strip()]
+
+
+def stem(word: str) -> str:
+    """A deliberately light stemmer so 'charged'/'charges'/'charge' meet; numbers kept whole."""
+    word = word.lower().strip("'.,")
+    if word[:1] in "£$€":
+        word = word[1:]
+    if any(ch.isdigit() for ch in word):
+        return word.rstrip("0").rstrip(".") if "." in word else word
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            break
+    return word.rstrip("e") if len(word) > 4 else word
+
+
+class LexiconDetector:
+    """Finds one signal through its cues, vetoes and negation."""
+
+    def __init__(self, spec: SignalSpec, catalogue: SignalCatalogue) -> None:
+        self.spec = spec
+        self.cues = [(re.compile(c.pattern, re.I), c.weight, c.negatable) for c in spec.cues]
+        self.any_cue = re.compile("|".join(f"(?:{c.pattern})" for c in spec.cues), re.I)
+        self.vetoes = [re.compile(v, re.I) for v in spec.vetoes]
+        self.negations = frozenset(w.lower() for w in catalogue.negation_words)
+        self.window = catalogue.negation_window
+
+    def negated(self, sentence: str, cue_start: int) -> bool:
+        """True when a negation word sits shortly before the cue in the same clause."""
+        before = sentence[:cue_start]
+        breaks = list(_CLAUSE_BREAK.finditer(before))
+        if breaks:
+            before = before[breaks[-1].end():]
+        words = [w.lower() for w in _WORD.findall(before)][-self.window:]
+        return any(w in self.negations or w.endswith("n't") for w in words)
+
+    def find(self, sentence: Sentence) -> list[Match]:
+        """Cue matches in one sentence that survive vetoes and negation."""
+        if not self.any_cue.search(sentence.text):
+            return []
+        if any(v.search(sentence.text) for v in self.vetoes):
+            return []
+        found: list[Match] = []
+        for pattern, weight, negatable in self.cues:
+            for hit in pattern.finditer(sentence.text):
+                if hit.end() == hit.start():
+                    continue
+                if negatable and self.negated(sentence.text, hit.start()):
+                    continue
+                found.append(Match(sentence.start + hit.start(), sentence.start + hit.end(),
+                                   hit.group(0), weight))
+        return found
+
+
+class EchoDetector(LexiconDetector):
+    """Reflect: cues plus the customer's own specifics said back."""
+
+    def __init__(self, spec: SignalSpec, catalogue: SignalCatalogue) -> None:
+        super().__init__(spec, catalogue)
+        self.stopwords = frozenset(stem(w) for w in catalogue.stopwords) | frozenset(
+            w.lower() for w in catalogue.stopwords
+        )
+
+    def specifics(self, text: str) -> dict[str, tuple[int, int, str]]:
+        """Content words of `text` by stem, with the first place each occurs."""
+        found: dict[str, tuple[int, int, str]] = {}
+        for hit in _WORD.finditer(text):
+            word = hit.group(0)
+            key = stem(word)
+            if len(key) < 3 and not key.isdigit():
+                continue
+            if key in self.stopwords or word.lower() in self.stopwords:
+                continue
+            found.setdefault(key, (hit.start(), hit.end(), word))
+        return found
+
+    def echoes(self, reply: str, customer: str) -> list[Match]:
+        """Customer specifics that reappear in the reply; numbers weigh double."""
+        wanted = self.specifics(customer)
+        if not wanted:
+            return []
+        shared = []
+        for key, (start, end, word) in self.specifics(reply).items():
+            if key in wanted:
+                weight = 0.35 if any(ch.isdigit() for ch in key) else 0.22
+                shared.append(Match(start, end, word, weight))
+        return shared
+
+
+DetectorFactory = Callable[[SignalSpec, SignalCatalogue], LexiconDetector]
+DETECTOR_KINDS: dict[str, DetectorFactory] = {}
+
+
+def register_detector(kind: str) -> Callable[[DetectorFactory], DetectorFactory]:
+    """Register a detector kind; built-ins use this too, so extensions sit beside them."""
+
+    def decorate(factory: DetectorFactory) -> DetectorFactory:
+        DETECTOR_KINDS[kind] = factory
+        return factory
+
+    return decorate
+
+
+register_detector("lexicon")(LexiconDetector)
+register_detector("echo")(EchoDetector)
+
+
+def _combine(weights: list[float]) -> float:
+    remaining = 1.0
+    for weight in weights:
+        remaining *= 1.0 - weight
+    return round(1.0 - remaining, 3)
+
+
+class SignalDetector:
+    """Detects every signal of a catalogue in a reply. Build once, call many times."""
+
+    def __init__(self, catalogue: SignalCatalogue) -> None:
+        self.catalogue = catalogue
+        self.threshold = catalogue.threshold
+        self.detectors = {s.id: DETECTOR_KINDS[s.detector](s, catalogue) for s in catalogue.signals}
+
+    def detect(self, reply: str, customer: str = "") -> dict[str, SignalVerdict]:
+        """Per signal: present, confidence and quoted evidence, for one reply."""
+        text = reply.translate(_QUOTES)
+        sentences = split_sentences(text)
+        for sentence in sentences:
+            for signal_id, detector in self.detectors.items():
+                matches = detector.find(sentence)
+                if matches:
+                    sentence.fired[signal_id] = matches
+        for sentence in sentences:
+            for signal_id in list(sentence.fired):
+                spec = self.detectors[signal_id].spec
+                if any(other in sentence.fired for other in spec.suppressed_by):
+                    del sentence.fired[signal_id]
+
+        verdicts: dict[str, SignalVerdict] = {}
+        for signal_id, detector in self.detectors.items():
+            matches = [m for s in sentences for m in s.fired.get(signal_id, [])]
+            if isinstance(detector, EchoDetector) and customer:
+                matches += detector.echoes(text, customer.translate(_QUOTES))
+            confidence = _combine([m.weight for m in matches])
+            present = confidence >= self.threshold
+            evidence = [reply[m.start:m.end] for m in sorted(matches, key=lambda m: m.start)]
+            verdicts[signal_id] = SignalVerdict(
+                present=present, confidence=confidence, evidence=evidence if present else []
+            )
+        return verdicts
+
+
+def fired(verdicts: dict[str, SignalVerdict]) -> list[str]:
+    """Ids of the signals present, in catalogue order."""
+    return [signal_id for signal_id, verdict in verdicts.items() if verdict.present]
