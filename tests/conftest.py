@@ -1,0 +1,58 @@
+"""Shared fixtures: the shipped library, the tiny test-only content, a detector."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from simulator.loader import Library, load_library
+from simulator.models import Rubric, Scenario, SignalCatalogue
+from simulator.session import PracticeSession
+from simulator.signals import SignalDetector
+
+TESTS = Path(__file__).parent
+CONTENT = TESTS / "content"
+DATA = TESTS / "data"
+
+
+@pytest.fixture(scope="session")
+def library() -> Library:
+    """The shipped signal catalogue, rubrics and scenarios."""
+    return load_library()
+
+
+@pytest.fixture(scope="session")
+def tiny_library() -> Library:
+    """The shipped catalogue and rubrics plus the tiny test-only rubric and scenario."""
+    return load_library([CONTENT])
+
+
+@pytest.fixture(scope="session")
+def catalogue(library: Library) -> SignalCatalogue:
+    assert library.catalogue is not None, [str(e) for e in library.errors]
+    return library.catalogue
+
+
+@pytest.fixture(scope="session")
+def detector(catalogue: SignalCatalogue) -> SignalDetector:
+    return SignalDetector(catalogue)
+
+
+@pytest.fixture(scope="session")
+def tiny_scenario(tiny_library: Library) -> Scenario:
+    return tiny_library.scenarios["tiny_parcel"]
+
+
+@pytest.fixture(scope="session")
+def tiny_rubric(tiny_library: Library) -> Rubric:
+    return tiny_library.rubrics["tiny"]
+
+
+@pytest.fixture
+def tiny_session(
+    tiny_scenario: Scenario, tiny_rubric: Rubric, catalogue: SignalCatalogue,
+    detector: SignalDetector,
+) -> PracticeSession:
+    """A fresh session on the tiny scenario (no jitter), seed 0."""
+    return PracticeSession(tiny_scenario, [tiny_rubric], catalogue, detector, seed=0)
