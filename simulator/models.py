@@ -64,7 +64,8 @@ class Cue(StrictModel):
     )
     negatable: bool = Field(
         default=True,
-        description="Whether a negation word just before the cue (same clause) cancels it.",
+        description="Whether a negation word inside the cue or just before it (same clause) "
+        "cancels it. Set false for cues that contain their own negation ('not my job').",
     )
 
     _valid = field_validator("pattern")(_check_regex)
@@ -116,6 +117,11 @@ class SignalSpec(StrictModel):
         description="Patterns that cancel a cue when they match in the same sentence "
         "(e.g. 'sorry you feel that way' is not an apology).",
     )
+    vetoes_anywhere: list[str] = Field(
+        default_factory=list,
+        description="Patterns that cancel the signal when they match anywhere in the reply "
+        "(quoting a policy only to set it aside with an exception).",
+    )
     suppressed_by: list[Identifier] = Field(
         default_factory=list,
         description="Signals that, when found in the same sentence, cancel this one "
@@ -130,7 +136,9 @@ class SignalSpec(StrictModel):
     )
     examples: SignalExamples
 
-    _valid = field_validator("vetoes")(lambda v: [_check_regex(p) for p in v])
+    _valid = field_validator("vetoes", "vetoes_anywhere")(
+        lambda v: [_check_regex(p) for p in v]
+    )
 
 
 class SignalCatalogue(StrictModel):

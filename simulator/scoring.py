@@ -175,11 +175,16 @@ def turn_feedback(turns: Sequence[Turn], rubrics: Sequence[Rubric]) -> TurnFeedb
     after = score_transcript(turns, rubrics)
     moved: list[CriterionMove] = []
     lost: list[CriterionResult] = []
-    for old, new in zip(before.rubrics, after.rubrics, strict=True):
-        for old_c, new_c in zip(old.criteria, new.criteria, strict=True):
-            change = round(new_c.points - old_c.points, 2)
-            # A 'never' rule is worth full points from the first clean turn: not a move.
-            if change and not (len(turns) == 1 and new_c.status == "met" and not new_c.evidence):
+    for rubric, old, new in zip(rubrics, before.rubrics, after.rubrics, strict=True):
+        for criterion, old_c, new_c in zip(rubric.criteria, old.criteria, new.criteria,
+                                           strict=True):
+            old_points = old_c.points
+            # A 'never' rule starts from a clean record: a clean first turn is not a move,
+            # an offending one loses points (an empty transcript scores 0, so compare to max).
+            if len(turns) == 1 and criterion.rule is not None and criterion.rule.kind == "never":
+                old_points = old_c.max
+            change = round(new_c.points - old_points, 2)
+            if change:
                 moved.append(CriterionMove(new.rubric, new_c.id, new_c.label, change))
             if change < 0:
                 lost.append(new_c)

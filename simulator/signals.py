@@ -85,17 +85,22 @@ class LexiconDetector:
         self.cues = [(re.compile(c.pattern, re.I), c.weight, c.negatable) for c in spec.cues]
         self.any_cue = re.compile("|".join(f"(?:{c.pattern})" for c in spec.cues), re.I)
         self.vetoes = [re.compile(v, re.I) for v in spec.vetoes]
+        self.vetoes_anywhere = [re.compile(v, re.I) for v in spec.vetoes_anywhere]
         self.negations = frozenset(w.lower() for w in catalogue.negation_words)
         self.window = catalogue.negation_window
 
-    def negated(self, sentence: str, cue_start: int) -> bool:
-        """True when a negation word sits shortly before the cue in the same clause."""
+    def _has_negation(self, words: list[str]) -> bool:
+        return any(w in self.negations or w.endswith("n't") for w in words)
+
+    def negated(self, sentence: str, cue_start: int, cue_end: int) -> bool:
+        """True when a negation word sits in the cue or shortly before it in the same clause."""
+        if self._has_negation([w.lower() for w in _WORD.findall(sentence[cue_start:cue_end])]):
+            return True
         before = sentence[:cue_start]
         breaks = list(_CLAUSE_BREAK.finditer(before))
         if breaks:
             before = before[breaks[-1].end():]
-        words = [w.lower() for w in _WORD.findall(before)][-self.window:]
-        return any(w in self.negations or w.endswith("n't") for w in words)
+        return self._has_negation([w.lower() for w in _WORD.findall(before)][-self.window:])
 
     def find(self, sentence: Sentence) -> list[Match]:
         """Cue matches in one sentence that survive vetoes and negation."""
@@ -108,7 +113,7 @@ class LexiconDetector:
             for hit in pattern.finditer(sentence.text):
                 if hit.end() == hit.start():
                     continue
-                if negatable and self.negated(sentence.text, hit.start()):
+                if negatable and self.negated(sentence.text, hit.start(), hit.end()):
                     continue
                 found.append(Match(sentence.start + hit.start(), sentence.start + hit.end(),
                                    hit.group(0), weight))
@@ -201,6 +206,8 @@ class SignalDetector:
         verdicts: dict[str, SignalVerdict] = {}
         for signal_id, detector in self.detectors.items():
             matches = [m for s in sentences for m in s.fired.get(signal_id, [])]
+            if matches and any(v.search(text) for v in detector.vetoes_anywhere):
+                matches = []
             if isinstance(detector, EchoDetector) and customer:
                 matches += detector.echoes(text, customer.translate(_QUOTES))
             confidence = _combine([m.weight for m in matches])
