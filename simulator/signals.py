@@ -63,12 +63,38 @@ def split_sentences(text: str) -> list[Sentence]:
     return [s for s in sentences if s.text.strip()]
 
 
+_NUMBER_WORDS = {
+    word: str(value)
+    for value, words in enumerate(
+        [("zero", "none"), ("one", "once", "first", "single"), ("two", "twice", "second", "2nd"),
+         ("three", "thrice", "third", "3rd"), ("four", "fourth", "4th"), ("five", "fifth", "5th"),
+         ("six", "sixth", "6th"), ("seven", "seventh", "7th"), ("eight", "eighth", "8th"),
+         ("nine", "ninth", "9th"), ("ten", "tenth", "10th"), ("eleven",), ("twelve",),
+         ("thirteen",), ("fourteen",), ("fifteen",), ("sixteen",), ("seventeen",),
+         ("eighteen",), ("nineteen",), ("twenty",)]
+    )
+    for word in words
+} | {"thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "ninety": "90",
+     "hundred": "100", "fortnight": "14"}
+_ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th|pm|am|h|hrs?|mins?|k|gb|mb|mbps|kg|x)$")
+
+
 def stem(word: str) -> str:
-    """A deliberately light stemmer so 'charged'/'charges'/'charge' meet; numbers kept whole."""
+    """A deliberately light stemmer so 'charged'/'charges'/'charge' meet.
+
+    Numbers are normalised so '£45.00', '45' and 'forty-five' do not all differ:
+    currency signs and trailing zero decimals go, number words and ordinals become digits.
+    """
     word = word.lower().strip("'.,")
     if word[:1] in "£$€":
         word = word[1:]
+    if word in _NUMBER_WORDS:
+        return _NUMBER_WORDS[word]
+    ordinal = _ORDINAL.match(word)
+    if ordinal:
+        return ordinal.group(1)
     if any(ch.isdigit() for ch in word):
+        word = word.replace(",", "")
         return word.rstrip("0").rstrip(".") if "." in word else word
     for suffix in ("ing", "ed", "es", "s"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
@@ -150,7 +176,7 @@ class EchoDetector(LexiconDetector):
         shared = []
         for key, (start, end, word) in self.specifics(reply).items():
             if key in wanted:
-                weight = 0.35 if any(ch.isdigit() for ch in key) else 0.22
+                weight = 0.5 if key.isdigit() or "." in key else 0.2
                 shared.append(Match(start, end, word, weight))
         return shared
 
@@ -197,10 +223,21 @@ class SignalDetector:
                 matches = detector.find(sentence)
                 if matches:
                     sentence.fired[signal_id] = matches
+        if customer:
+            plain_customer = customer.translate(_QUOTES)
+            for signal_id, detector in self.detectors.items():
+                if isinstance(detector, EchoDetector):
+                    for match in detector.echoes(text, plain_customer):
+                        holder = next((s for s in reversed(sentences) if s.start <= match.start),
+                                      None)
+                        if holder is not None:
+                            holder.fired.setdefault(signal_id, []).append(match)
         for sentence in sentences:
+            strong = {sid for sid, found in sentence.fired.items()
+                      if _combine([m.weight for m in found]) >= self.threshold}
             for signal_id in list(sentence.fired):
                 spec = self.detectors[signal_id].spec
-                if any(other in sentence.fired for other in spec.suppressed_by):
+                if any(other in strong for other in spec.suppressed_by):
                     del sentence.fired[signal_id]
 
         verdicts: dict[str, SignalVerdict] = {}
@@ -208,8 +245,6 @@ class SignalDetector:
             matches = [m for s in sentences for m in s.fired.get(signal_id, [])]
             if matches and any(v.search(text) for v in detector.vetoes_anywhere):
                 matches = []
-            if isinstance(detector, EchoDetector) and customer:
-                matches += detector.echoes(text, customer.translate(_QUOTES))
             confidence = _combine([m.weight for m in matches])
             present = confidence >= self.threshold
             evidence = [reply[m.start:m.end] for m in sorted(matches, key=lambda m: m.start)]
