@@ -14,7 +14,7 @@ from typing import Any, NoReturn, TextIO
 import click
 
 from simulator.checks import check_library
-from simulator.loader import Library, load_library
+from simulator.loader import Library, load_catalogue, load_library
 from simulator.models import Outcome, Rubric, Stage, Turn
 from simulator.schemas import check_schemas, write_schemas
 from simulator.scoring import score_transcript
@@ -93,9 +93,12 @@ def detect() -> None:
     A line that is not valid input gets {"id": null, "error": "..."}; the exit code is 1
     if any line was invalid.
     """
-    library = _library()
-    assert library.catalogue is not None
-    failures = _detect_lines(sys.stdin, SignalDetector(library.catalogue))
+    catalogue, errors = load_catalogue()
+    if catalogue is None:
+        for error in errors:
+            click.echo(str(error), err=True)
+        _fail("the signal catalogue does not load; run `simulator validate`")
+    failures = _detect_lines(sys.stdin, SignalDetector(catalogue))
     sys.stdout.flush()
     if failures:
         sys.exit(1)

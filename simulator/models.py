@@ -37,6 +37,12 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+def _check_cue(value: str) -> str:
+    if re.search(r"(?<!\\)[A-Z]", value):
+        raise ValueError("write patterns in lower case: replies are lower-cased before matching")
+    return _check_regex(value)
+
+
 def _check_regex(value: str) -> str:
     try:
         re.compile(value)
@@ -68,7 +74,7 @@ class Cue(StrictModel):
         "cancels it. Set false for cues that contain their own negation ('not my job').",
     )
 
-    _valid = field_validator("pattern")(_check_regex)
+    _valid = field_validator("pattern")(_check_cue)
 
 
 class SignalExample(StrictModel):
@@ -137,7 +143,7 @@ class SignalSpec(StrictModel):
     examples: SignalExamples
 
     _valid = field_validator("vetoes", "vetoes_anywhere")(
-        lambda v: [_check_regex(p) for p in v]
+        lambda v: [_check_cue(p) for p in v]
     )
 
 

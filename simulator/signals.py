@@ -14,6 +14,7 @@ Deterministic, CPU only, no network. Speed is measured by `bench/detect_throughp
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +23,9 @@ from simulator.models import SignalCatalogue, SignalSpec, SignalVerdict
 
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'",
                          "\u201c": '"', "\u201d": '"'})
+# ASCII lower-casing plus straight quotes: one character for one, so offsets stay valid.
+_FOLD = str.maketrans({**{chr(c): chr(c + 32) for c in range(65, 91)},
+                       **{chr(k): v for k, v in _QUOTES.items()}})
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n+|(?<=[.!?])(?=[A-Z])")
 _CLAUSE_BREAK = re.compile(
     r"[,;:\u2013\u2014()]|\s-\s|\b(?:but|and|so|because|though|although|however|yet|if|when|"
@@ -86,6 +90,12 @@ def stem(word: str) -> str:
     currency signs and trailing zero decimals go, number words and ordinals become digits.
     """
     word = word.lower().strip("'.,")
+    if word.isalpha() and word not in _NUMBER_WORDS:
+        for suffix in ("ing", "ed", "es", "s"):
+            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+                word = word[: -len(suffix)]
+                break
+        return word.rstrip("e") if len(word) > 4 else word
     if word[:1] in "£$€":
         word = word[1:]
     if word in _NUMBER_WORDS:
@@ -103,15 +113,33 @@ def stem(word: str) -> str:
     return word.rstrip("e") if len(word) > 4 else word
 
 
+def _union(patterns: list[str], flags: int) -> re.Pattern[str]:
+    """One regex matching wherever any of `patterns` would.
+
+    Patterns that start with a word boundary are grouped behind a single shared `\\b`, so
+    the engine only tries them at word starts: several times faster on long replies.
+    """
+    bounded = [p[2:] for p in patterns if p.startswith("\\b")]
+    other = [p for p in patterns if not p.startswith("\\b")]
+    parts = [f"(?:{p})" for p in other]
+    if bounded:
+        parts.insert(0, "\\b(?:" + "|".join(f"(?:{p})" for p in bounded) + ")")
+    return re.compile("|".join(parts), flags)
+
+
 class LexiconDetector:
     """Finds one signal through its cues, vetoes and negation."""
 
     def __init__(self, spec: SignalSpec, catalogue: SignalCatalogue) -> None:
         self.spec = spec
-        self.cues = [(re.compile(c.pattern, re.I), c.weight, c.negatable) for c in spec.cues]
-        self.any_cue = re.compile("|".join(f"(?:{c.pattern})" for c in spec.cues), re.I)
-        self.vetoes = [re.compile(v, re.I) for v in spec.vetoes]
-        self.vetoes_anywhere = [re.compile(v, re.I) for v in spec.vetoes_anywhere]
+        # Sentences are lower-cased before matching (patterns are written in lower case):
+        # matching without re.IGNORECASE is more than twice as fast.
+        self.cues = [(re.compile(c.pattern), c.weight, c.negatable) for c in spec.cues]
+        self.any_cue = _union([c.pattern for c in spec.cues], 0)
+        # Run once over all sentences joined by newlines; re.M keeps '^' at each sentence start.
+        self.prefilter = _union([c.pattern for c in spec.cues], re.M)
+        self.vetoes = [re.compile(v) for v in spec.vetoes]
+        self.vetoes_anywhere = [re.compile(v) for v in spec.vetoes_anywhere]
         self.negations = frozenset(w.lower() for w in catalogue.negation_words)
         self.window = catalogue.negation_window
 
@@ -155,6 +183,7 @@ class EchoDetector(LexiconDetector):
             w.lower() for w in catalogue.stopwords
         )
 
+    @functools.lru_cache(maxsize=256)  # noqa: B019 - one detector per catalogue, few customers
     def specifics(self, text: str) -> dict[str, tuple[int, int, str]]:
         """Content words of `text` by stem, with the first place each occurs."""
         found: dict[str, tuple[int, int, str]] = {}
@@ -216,15 +245,20 @@ class SignalDetector:
 
     def detect(self, reply: str, customer: str = "") -> dict[str, SignalVerdict]:
         """Per signal: present, confidence and quoted evidence, for one reply."""
-        text = reply.translate(_QUOTES)
-        sentences = split_sentences(text)
+        sentences = split_sentences(reply.translate(_QUOTES))
         for sentence in sentences:
-            for signal_id, detector in self.detectors.items():
+            sentence.text = sentence.text.translate(_FOLD)
+        text = reply.translate(_FOLD)
+        joined = "\n".join(s.text for s in sentences)
+        for signal_id, detector in self.detectors.items():
+            if not detector.prefilter.search(joined):
+                continue
+            for sentence in sentences:
                 matches = detector.find(sentence)
                 if matches:
                     sentence.fired[signal_id] = matches
         if customer:
-            plain_customer = customer.translate(_QUOTES)
+            plain_customer = customer.translate(_FOLD)
             for signal_id, detector in self.detectors.items():
                 if isinstance(detector, EchoDetector):
                     for match in detector.echoes(text, plain_customer):
