@@ -366,7 +366,7 @@ def _assemble(loaded: list[LoadedFile], context: list[LoadedFile]) -> Library:
         model = loaded_file.model
         if model is None:
             continue
-        item_id = "signals" if isinstance(model, SignalCatalogue) else str(model.id)
+        item_id = model.id if isinstance(model, Rubric | Scenario) else "signals"
         key = (loaded_file.kind, item_id)
         assert loaded_file.kind is not None
         if key in origin:

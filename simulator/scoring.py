@@ -84,16 +84,18 @@ def _status(share: float) -> CriterionStatus:
 
 def evaluate(criterion: Criterion, turns: Sequence[Turn]) -> CriterionResult:
     """One criterion's result over a whole transcript."""
-    base = {
-        "id": criterion.id,
-        "label": criterion.label,
-        "max": criterion.weight,
-        "tip": criterion.tip,
-        "model_phrasing": criterion.model_phrasing,
-        "observable": criterion.observable,
-    }
+    result = CriterionResult(
+        id=criterion.id,
+        label=criterion.label,
+        status="pending",
+        points=0.0,
+        max=criterion.weight,
+        tip=criterion.tip,
+        model_phrasing=criterion.model_phrasing,
+        observable=criterion.observable,
+    )
     if criterion.rule is None:
-        return CriterionResult(status="pending", points=0.0, **base)
+        return result
     penalty_share = (criterion.penalty or criterion.weight) / criterion.weight
     if criterion.scope == "turn" and turns:
         parts = [judge_rule(criterion.rule, [t], penalty_share) for t in turns]
@@ -101,15 +103,14 @@ def evaluate(criterion: Criterion, turns: Sequence[Turn]) -> CriterionResult:
         offences = sum(p.offences for p in parts)
         evidence = [e for p in parts for e in p.evidence]
     else:
-        result = judge_rule(criterion.rule, turns, penalty_share)
-        share, offences, evidence = result.share, result.offences, result.evidence
-    return CriterionResult(
-        status=_status(share),
-        points=round(criterion.weight * share, 2),
-        evidence=evidence,
-        critical_violation=criterion.critical and offences > 0,
-        **base,
-    )
+        judged = judge_rule(criterion.rule, turns, penalty_share)
+        share, offences, evidence = judged.share, judged.offences, judged.evidence
+    return result.model_copy(update={
+        "status": _status(share),
+        "points": round(criterion.weight * share, 2),
+        "evidence": evidence,
+        "critical_violation": criterion.critical and offences > 0,
+    })
 
 
 def score_rubric(rubric: Rubric, turns: Sequence[Turn]) -> RubricScore:
