@@ -61,8 +61,12 @@ class LineMap:
         """Walk a composed YAML node tree, recording where each key and item starts."""
         lines: dict[Loc, int] = {(): 1}
         stack: list[tuple[yaml.Node, Loc]] = [(node, ())] if node is not None else []
+        seen: set[int] = set()
         while stack:
             current, loc = stack.pop()
+            if id(current) in seen:  # an alias: already walked (and may refer to itself)
+                continue
+            seen.add(id(current))
             if isinstance(current, yaml.MappingNode):
                 for key_node, value_node in current.value:
                     key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node)
@@ -75,6 +79,9 @@ class LineMap:
                     lines.setdefault(child, item.start_mark.line + 1)
                     stack.append((item, child))
         return cls(lines)
+
+    def __contains__(self, loc: object) -> bool:
+        return loc in self._lines
 
     def line(self, loc: Sequence[str | int]) -> int:
         """Line of the deepest part of `loc` present in the file (1 if none)."""
@@ -105,8 +112,14 @@ class LoadedFile:
 # --------------------------------------------------------------------------- parsing
 
 
-def _duplicate_keys(node: yaml.Node | None, loc: Loc = ()) -> Iterable[tuple[Loc, int]]:
+def _duplicate_keys(
+    node: yaml.Node | None, loc: Loc = (), walked: set[int] | None = None
+) -> Iterable[tuple[Loc, int]]:
     """Keys given twice in one mapping: PyYAML silently keeps the last, so we must look."""
+    walked = set() if walked is None else walked
+    if node is None or id(node) in walked:  # an alias: already walked (and may refer to itself)
+        return
+    walked.add(id(node))
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
@@ -114,10 +127,10 @@ def _duplicate_keys(node: yaml.Node | None, loc: Loc = ()) -> Iterable[tuple[Loc
             if key in seen:
                 yield (*loc, key), key_node.start_mark.line + 1
             seen.add(key)
-            yield from _duplicate_keys(value_node, (*loc, key))
+            yield from _duplicate_keys(value_node, (*loc, key), walked)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            yield from _duplicate_keys(item, (*loc, index))
+            yield from _duplicate_keys(item, (*loc, index), walked)
 
 
 def parse_yaml(text: str, path: str) -> tuple[Any, LineMap, list[LoadError]]:
@@ -220,7 +233,10 @@ def validation_errors(
     """Turn a pydantic ValidationError into located, hinted LoadErrors."""
     found: list[LoadError] = []
     for item in exc.errors(include_url=False):
-        loc: Loc = tuple(p for p in item["loc"] if not _is_union_tag(p))
+        loc: Loc = ()
+        for part in item["loc"]:  # keep keys the file really has, even 'Title' or 'Rule'
+            if (*loc, part) in lines or not _is_union_tag(part):
+                loc = (*loc, part)
         message = str(item["msg"])
         match = _PREFIX.match(message)
         if match:
