@@ -26,7 +26,7 @@ def main() -> None:
          "rubrics": ", ".join(s.rubrics), "id": s.id}
         for s in sorted(library.scenarios.values(), key=lambda s: (s.difficulty, s.id))
     ]
-    st.dataframe(rows, hide_index=True, use_container_width=True)
+    st.dataframe(rows, hide_index=True, width="stretch")
     if library.errors:
         with st.expander(f"{len(library.errors)} content problems"):
             for error in library.errors:
