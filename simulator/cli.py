@@ -110,6 +110,8 @@ def _print_session(data: dict[str, Any]) -> None:
         click.echo(f"\n[{number}] You: {turn['trainee']}")
         click.echo(f"    signals: {', '.join(turn['signals']) or '-'}   "
                    f"anger {turn['mood']:.0f} ({turn['stage']})")
+        if turn.get("hint"):
+            click.echo(f"    coach: {turn['hint']}")
         click.echo(f"Customer: {turn['customer']}")
     score = data["score"]
     verdict = "PASSED" if score["passed"] else "FAILED"
@@ -160,6 +162,7 @@ def _turns_from(data: Any, detector: SignalDetector) -> tuple[list[Turn], str, s
         raise ValueError('expected an object with a "turns" list')
     prompt = str(data.get("opening") or "")
     opening = prompt
+    heard = [prompt]
     turns: list[Turn] = []
     for number, raw in enumerate(data["turns"], start=1):
         if not isinstance(raw, dict) or not isinstance(raw.get("trainee"), str):
@@ -168,10 +171,12 @@ def _turns_from(data: Any, detector: SignalDetector) -> tuple[list[Turn], str, s
         mood = raw.get("mood", 0)
         stage = raw.get("stage", Stage.venting.value)
         turns.append(Turn(index=number, prompt=prompt, trainee=raw["trainee"],
-                          customer=customer, signals=detector.detect(raw["trainee"], prompt),
+                          customer=customer,
+                          signals=detector.detect(raw["trainee"], "\n".join(heard)),
                           mood=float(mood) if isinstance(mood, int | float) else 0.0,
                           stage=Stage(stage) if stage in Stage.__members__ else Stage.venting))
         prompt = customer
+        heard.append(customer)
     scenario = data.get("scenario")
     return turns, opening, scenario if isinstance(scenario, str) else None
 

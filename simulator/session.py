@@ -47,6 +47,7 @@ class PracticeSession:
     seed: int = 0
     on_turn: Callable[[Turn], None] | None = None
     turns: list[Turn] = field(default_factory=list)
+    feedback: list[TurnFeedback] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
@@ -81,7 +82,9 @@ class PracticeSession:
         if not reply:
             raise ValueError("an empty reply cannot be scored; say something to the customer")
         prompt = self.last_customer_line
-        verdicts = self.detector.detect(reply, prompt)
+        # Reflecting back may quote anything the customer has said so far, not just the last line.
+        heard = "\n".join([self.opening, *(t.customer for t in self.turns)])
+        verdicts = self.detector.detect(reply, heard)
         fired = [s for s, v in verdicts.items() if v.present]
         index = len(self.turns) + 1
         before = self.mood
@@ -107,6 +110,7 @@ class PracticeSession:
             answer = self.engine.respond(context)
         turn.customer = answer
         feedback = turn_feedback(self.turns, self.rubrics)
+        self.feedback.append(feedback)
         return TurnResult(turn, feedback, reasons, self.outcome)
 
     def play(self, replies: Iterable[str]) -> list[TurnResult]:
@@ -125,8 +129,15 @@ class PracticeSession:
 
     def to_json(self) -> dict[str, Any]:
         """The `play --json` contract (see DESIGN.md)."""
-        return transcript_json(self.scenario.id, self.opening, self.outcome, self.turns,
+        data = transcript_json(self.scenario.id, self.opening, self.outcome, self.turns,
                                self.scorecard())
+        for turn_data, feedback in zip(data["turns"], self.feedback, strict=True):
+            turn_data["hint"] = feedback.hint
+            turn_data["moved"] = [
+                {"criterion": f"{m.rubric}.{m.criterion}", "change": m.change}
+                for m in feedback.moved
+            ]
+        return data
 
 
 def transcript_json(
@@ -175,6 +186,7 @@ def scorecard_json(card: Scorecard) -> dict[str, Any]:
                 "critical_violation": c.critical_violation,
                 "evidence": [e.model_dump() for e in c.evidence],
                 "tip": c.tip if c.status in {"missed", "partly"} else "",
+                "model_phrasing": c.model_phrasing if c.status in {"missed", "partly"} else "",
             }
             for r in card.rubrics
             for c in r.criteria
