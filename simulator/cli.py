@@ -66,6 +66,7 @@ def _detect_lines(stream: TextIO, detector: SignalDetector) -> int:
     for number, line in enumerate(stream, start=1):
         if not line.strip():
             continue
+        item: Any = None
         try:
             item = json.loads(line)
             if not isinstance(item, dict) or not isinstance(item.get("reply"), str):
@@ -75,7 +76,7 @@ def _detect_lines(stream: TextIO, detector: SignalDetector) -> int:
                 raise ValueError('"customer" must be a string')
         except ValueError as exc:
             failures += 1
-            item_id = None
+            item_id = item.get("id") if isinstance(item, dict) else None
             write(json.dumps({"id": item_id, "error": f"line {number}: {exc}"}) + "\n")
             continue
         verdicts = detector.detect(item["reply"], customer)

@@ -142,8 +142,12 @@ def parse_yaml(text: str, path: str) -> tuple[Any, LineMap, list[LoadError]]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
         problem = exc.problem or "invalid YAML"
-        error = LoadError(path, line, "", f"YAML syntax error: {problem}",
-                          "check indentation, colons and quoting on this line or the one above")
+        if isinstance(exc, yaml.constructor.ConstructorError):
+            error = LoadError(path, line, "", f"tag not allowed: {problem}",
+                              "content files are plain data: remove the '!!' tag")
+        else:
+            error = LoadError(path, line, "", f"YAML syntax error: {problem}",
+                              "check indentation, colons and quoting on this line or the one above")
         return None, LineMap(), [error]
     except yaml.YAMLError as exc:
         return None, LineMap(), [LoadError(path, 1, "", f"YAML error: {exc}")]
