@@ -189,14 +189,26 @@ def turn_feedback(turns: Sequence[Turn], rubrics: Sequence[Rubric]) -> TurnFeedb
                 moved.append(CriterionMove(new.rubric, new_c.id, new_c.label, change))
             if change < 0:
                 lost.append(new_c)
-    return TurnFeedback(turns[-1].index, turns[-1].fired(), moved, _hint(lost, after))
+    closed = {
+        (r.id, c.id)
+        for r in rubrics
+        for c in r.criteria
+        if c.rule is not None and c.rule.within_first is not None
+        and c.rule.within_first <= turns[-1].index
+    }
+    return TurnFeedback(turns[-1].index, turns[-1].fired(), moved, _hint(lost, after, closed))
 
 
-def _hint(lost: list[CriterionResult], card: Scorecard) -> str:
-    """The tip for what just lost points, else for the heaviest criterion not yet met."""
+def _hint(lost: list[CriterionResult], card: Scorecard, closed: set[tuple[str, str]]) -> str:
+    """The tip for what just lost points, else for the heaviest criterion still within reach.
+
+    Criteria limited to the first N turns are out of reach once N turns have passed: a hint
+    about them would be advice the trainee can no longer follow in this call.
+    """
     if lost:
         return max(lost, key=lambda c: c.max).tip
-    open_items = [c for s in card.rubrics for c in s.criteria if c.status in {"missed", "partly"}]
+    open_items = [c for s in card.rubrics for c in s.criteria
+                  if c.status in {"missed", "partly"} and (s.rubric, c.id) not in closed]
     if not open_items:
         return "Good turn: keep going the same way."
     return max(open_items, key=lambda c: c.max - c.points).tip

@@ -408,3 +408,13 @@ def test_hint_when_everything_is_met() -> None:
     r = rubric(criterion("sorry", 10, rule={"any_of": ["apologize"]}))
     fb = turn_feedback([turn(1, "apologize")], [r])
     assert fb.hint == "Good turn: keep going the same way."
+
+
+def test_hint_skips_criteria_whose_window_has_passed() -> None:
+    early = criterion("early", 30, rule={"any_of": ["apologize"], "within_first": 1},
+                      tip="Apologise first.")
+    later = criterion("later", 10, rule={"any_of": ["thank"]}, tip="Thank them.")
+    rules = [rubric(early, later)]
+    assert turn_feedback([turn(1, "reflect")], rules).hint == "Apologise first."
+    # After turn 1 the early apology can no longer be earned: coach what still can be.
+    assert turn_feedback([turn(1, "reflect"), turn(2, "reflect")], rules).hint == "Thank them."
