@@ -194,7 +194,7 @@ def turn_feedback(turns: Sequence[Turn], rubrics: Sequence[Rubric]) -> TurnFeedb
         for r in rubrics
         for c in r.criteria
         if c.rule is not None and c.rule.within_first is not None
-        and c.rule.within_first <= turns[-1].index
+        and c.rule.within_first < turns[-1].index
     }
     return TurnFeedback(turns[-1].index, turns[-1].fired(), moved, _hint(lost, after, closed))
 
