@@ -19,7 +19,8 @@ sys.path.insert(0, str(ROOT))
 from simulator.loader import load_library  # noqa: E402
 from simulator.signals import SignalDetector  # noqa: E402
 
-DEFAULT = [ROOT / "tests/data/signals_dev.jsonl", ROOT / "tests/data/signals_holdout.jsonl"]
+DEFAULT = [ROOT / "tests/data/signals_dev.jsonl", ROOT / "tests/data/signals_dev2.jsonl",
+           ROOT / "tests/data/signals_holdout.jsonl"]
 
 
 def evaluate(path: Path, detector: SignalDetector, show: str | None = None) -> dict[str, dict]:
