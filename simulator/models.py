@@ -133,6 +133,14 @@ class SignalSpec(StrictModel):
         description="Signals that, when found in the same sentence, cancel this one "
         "(a question that argues is not a genuine question).",
     )
+    undone_by: list[Identifier] = Field(
+        default_factory=list,
+        description="Signals that cancel this one anywhere in the reply unless one of `kept_by` "
+        "is present too (specifics repeated only to refuse or correct are not reflecting).",
+    )
+    kept_by: list[Identifier] = Field(
+        default_factory=list, description="Signals that keep this one despite `undone_by`."
+    )
     mood_effect: float = Field(
         default=0,
         ge=-30,

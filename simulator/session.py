@@ -50,8 +50,10 @@ class PracticeSession:
     feedback: list[TurnFeedback] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        # Two generators: rewording the customer's lines must not shift the mood's jitter.
         self.rng = random.Random(self.seed)
-        self.engine = create_engine(self.engine_name, self.scenario, self.rng)
+        self.engine = create_engine(self.engine_name, self.scenario,
+                                    random.Random(f"lines-{self.seed}"))
         self.mood: MoodState = initial_state(self.scenario.mood)
         self.defaults = {s.id: s.mood_effect for s in self.catalogue.signals}
         self.opening = self.engine.opening()
@@ -89,7 +91,8 @@ class PracticeSession:
         index = len(self.turns) + 1
         before = self.mood
         wrap_up = self.outcome is Outcome.resolved
-        remedy = None if wrap_up else match_remedy(self.scenario, reply, fired)
+        offer_words = verdicts["offer_remedy"].evidence if "offer_remedy" in verdicts else []
+        remedy = None if wrap_up else match_remedy(self.scenario, reply, fired, offer_words)
         reasons: tuple[tuple[str, float], ...] = ()
         if not wrap_up:
             offer = RemedyOffer(remedy.id, remedy.fits) if remedy else None

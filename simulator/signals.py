@@ -243,6 +243,16 @@ class SignalDetector:
         self.threshold = catalogue.threshold
         self.detectors = {s.id: DETECTOR_KINDS[s.detector](s, catalogue) for s in catalogue.signals}
 
+    def _undone(self, sentences: list[Sentence]) -> set[str]:
+        """Signals cancelled reply-wide by `undone_by`, unless something in `kept_by` is there."""
+        present = _present_in(sentences, self.threshold)
+        return {
+            signal_id
+            for signal_id, detector in self.detectors.items()
+            if any(s in present for s in detector.spec.undone_by)
+            and not any(s in present for s in detector.spec.kept_by)
+        }
+
     def detect(self, reply: str, customer: str = "") -> dict[str, SignalVerdict]:
         """Per signal: present, confidence and quoted evidence, for one reply."""
         sentences = split_sentences(reply.translate(_QUOTES))
@@ -275,17 +285,27 @@ class SignalDetector:
                     del sentence.fired[signal_id]
 
         verdicts: dict[str, SignalVerdict] = {}
+        undone = self._undone(sentences)
         for signal_id, detector in self.detectors.items():
             matches = [m for s in sentences for m in s.fired.get(signal_id, [])]
             if matches and any(v.search(text) for v in detector.vetoes_anywhere):
                 matches = []
             confidence = _combine([m.weight for m in matches])
-            present = confidence >= self.threshold
+            present = confidence >= self.threshold and signal_id not in undone
             evidence = [reply[m.start:m.end] for m in sorted(matches, key=lambda m: m.start)]
             verdicts[signal_id] = SignalVerdict(
                 present=present, confidence=confidence, evidence=evidence if present else []
             )
         return verdicts
+
+
+def _present_in(sentences: list[Sentence], threshold: float) -> set[str]:
+    """Signals whose evidence across the sentences reaches the threshold."""
+    weights: dict[str, list[float]] = {}
+    for sentence in sentences:
+        for signal_id, found in sentence.fired.items():
+            weights.setdefault(signal_id, []).extend(m.weight for m in found)
+    return {s for s, w in weights.items() if _combine(w) >= threshold}
 
 
 def fired(verdicts: dict[str, SignalVerdict]) -> list[str]:

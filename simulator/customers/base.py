@@ -1,4 +1,4 @@
-# Layer: customers. Imports simulator.models and simulator.mood only.
+# Layer: customers. Imports simulator.models, simulator.signals and simulator.mood only.
 """The interface every customer engine implements, and the registry that names them."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import Protocol
 
 from simulator.models import Outcome, Remedy, Scenario
 from simulator.mood import REMEDY, MoodState
+from simulator.signals import split_sentences
 
 
 @dataclass(frozen=True)
@@ -71,15 +72,24 @@ def create_engine(name: str, scenario: Scenario, rng: random.Random) -> Customer
     return ENGINES[name](scenario, rng)
 
 
-def match_remedy(scenario: Scenario, reply: str, fired: Sequence[str]) -> Remedy | None:
+def match_remedy(
+    scenario: Scenario, reply: str, fired: Sequence[str], evidence: Sequence[str] = ()
+) -> Remedy | None:
     """The scenario remedy the trainee offered, if they offered one it recognises.
 
-    Remedies are tried in file order, so trainers list the most specific first.
+    Remedies are tried in file order, so trainers list the most specific first. The reply
+    is searched from the first sentence holding the offer's evidence onwards before the whole
+    of it, so an option only mentioned before the offer ("Standby is full. I've booked you
+    on the 7:40") is not mistaken for the one offered, while an offer spread over several
+    sentences still counts as one.
     """
     if REMEDY not in fired:
         return None
     text = reply.replace("\u2019", "'")
-    for remedy in scenario.remedies:
-        if any(re.search(pattern, text, re.I) for pattern in remedy.recognise):
-            return remedy
+    starts = [s.start for s in split_sentences(text) if any(q in s.text for q in evidence)]
+    scopes = [text[min(starts):], text] if starts else [text]
+    for scope in scopes:
+        for remedy in scenario.remedies:
+            if any(re.search(pattern, scope, re.I) for pattern in remedy.recognise):
+                return remedy
     return None

@@ -1,4 +1,4 @@
-# Layer: customers. Imports simulator.models, simulator.mood, simulator.customers.base.
+# Layer: customers. Imports models, signals, mood and simulator.customers.base.
 """The scripted customer: offline and deterministic, it speaks only the scenario's lines.
 
 It reacts first to how the call ends, then to a remedy, then to anything harmful the
@@ -9,12 +9,20 @@ and otherwise speaks for its current stage. It never repeats its previous line.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Sequence
 
 from simulator.customers.base import CustomerContext, register_engine
-from simulator.models import Outcome, Scenario, Stage
+from simulator.models import Fact, Outcome, Scenario, Stage
+from simulator.signals import stem
 
 HARMFUL_ORDER = ("argue", "pass_the_buck", "dismissive", "quote_policy")
+_WORDS = re.compile(r"[a-z0-9£$€']+")
+
+
+def _content_words(text: str) -> set[str]:
+    """Words long enough to say what a question or a fact is about (a crude, cheap filter)."""
+    return {stem(w) for w in _WORDS.findall(text.lower()) if len(w) > 4 or w.isdigit()}
 HELPFUL_ORDER = ("reflect", "apologize", "empathize", "take_ownership", "thank")
 
 
@@ -46,6 +54,20 @@ class ScriptedCustomer:
     def _stage_lines(self, stage: Stage) -> list[str]:
         return self.lines.stages[stage]
 
+    def _fact_for(self, question: str) -> Fact | None:
+        """The unrevealed 'asked' fact the question is most about; file order breaks ties.
+
+        A question that names nothing in particular ("can you tell me more?") gets the next
+        fact in the order the trainer wrote them.
+        """
+        waiting = [f for f in self.scenario.facts
+                   if f.revealed == "asked" and f.id not in self.revealed]
+        if not waiting:
+            return None
+        asked = _content_words(question)
+        return max(waiting, key=lambda f: len(
+            asked & _content_words(f"{f.text} {f.customer_line or ''}")))
+
     def opening(self) -> str:
         """The scenario's opening line."""
         return self._say(self.scenario.opening_line)
@@ -73,8 +95,7 @@ class ScriptedCustomer:
             if signal_id in context.fired and self.lines.reactions.get(signal_id):
                 return self._say(self._pick(self.lines.reactions[signal_id], stage_pool))
         if "ask_question" in context.fired:
-            fact = next((f for f in self.scenario.facts
-                         if f.revealed == "asked" and f.id not in self.revealed), None)
+            fact = self._fact_for(context.reply)
             if fact is not None and fact.customer_line:
                 self.revealed.add(fact.id)
                 return self._say(fact.customer_line)
