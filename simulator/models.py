@@ -68,6 +68,11 @@ class Cue(StrictModel):
         description="Confidence this cue alone gives (0-1]. Cues under the catalogue's "
         "threshold only count when other cues agree.",
     )
+    unless_kind: bool = Field(
+        default=False,
+        description="Counts only when the reply shows none of the catalogue's kind_signals: "
+        "'Anything else?' is curt after a complaint ignored, not after an apology and a fix.",
+    )
     negatable: bool = Field(
         default=True,
         description="Whether a negation word inside the cue or just before it (same clause) "
@@ -172,6 +177,11 @@ class SignalCatalogue(StrictModel):
     stopwords: list[str] = Field(
         default_factory=list,
         description="Words ignored when checking whether a reply repeats the customer's specifics.",
+    )
+    kind_signals: list[Identifier] = Field(
+        default_factory=list,
+        description="Signals that show the agent engaging with the complaint; cues marked "
+        "unless_kind are ignored in a reply that shows any of them.",
     )
     signals: list[SignalSpec] = Field(min_length=1)
 

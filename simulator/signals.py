@@ -43,6 +43,7 @@ class Match:
     end: int
     text: str
     weight: float
+    unless_kind: bool = False
 
 
 @dataclass
@@ -134,7 +135,8 @@ class LexiconDetector:
         self.spec = spec
         # Sentences are lower-cased before matching (patterns are written in lower case):
         # matching without re.IGNORECASE is more than twice as fast.
-        self.cues = [(re.compile(c.pattern), c.weight, c.negatable) for c in spec.cues]
+        self.cues = [(re.compile(c.pattern), c.weight, c.negatable, c.unless_kind)
+                     for c in spec.cues]
         self.any_cue = _union([c.pattern for c in spec.cues], 0)
         # Run once over all sentences joined by newlines; re.M keeps '^' at each sentence start.
         self.prefilter = _union([c.pattern for c in spec.cues], re.M)
@@ -163,14 +165,14 @@ class LexiconDetector:
         if any(v.search(sentence.text) for v in self.vetoes):
             return []
         found: list[Match] = []
-        for pattern, weight, negatable in self.cues:
+        for pattern, weight, negatable, unless_kind in self.cues:
             for hit in pattern.finditer(sentence.text):
                 if hit.end() == hit.start():
                     continue
                 if negatable and self.negated(sentence.text, hit.start(), hit.end()):
                     continue
                 found.append(Match(sentence.start + hit.start(), sentence.start + hit.end(),
-                                   hit.group(0), weight))
+                                   hit.group(0), weight, unless_kind))
         return found
 
 
@@ -284,6 +286,13 @@ class SignalDetector:
                 if any(other in strong for other in spec.suppressed_by):
                     del sentence.fired[signal_id]
 
+        kind = self.catalogue.kind_signals
+        if any(s in kind for s in _present_in(sentences, self.threshold)):
+            for sentence in sentences:
+                for signal_id, found in list(sentence.fired.items()):
+                    kept = [m for m in found if not m.unless_kind]
+                    if len(kept) != len(found):
+                        sentence.fired[signal_id] = kept
         verdicts: dict[str, SignalVerdict] = {}
         undone = self._undone(sentences)
         for signal_id, detector in self.detectors.items():
