@@ -1,8 +1,8 @@
-"""Why the offline scorer is rules, not a trained model: 5-fold cross-validation on dev.
+"""Why the offline scorer is rules, not a trained model: 5-fold cross-validation.
 
 Compares, per signal, the shipped rules; a TF-IDF + logistic-regression model trained on the
-development set; and a hybrid that feeds the rules' confidences to the same model. Needs
-scikit-learn, which is deliberately not a project dependency: `pip install scikit-learn`.
+development sets (signals_dev*.jsonl); and a hybrid that feeds the rules' confidences to the
+same model. Needs scikit-learn, which is deliberately not a project dependency.
 The held-out set is never used here.
 """
 
@@ -34,8 +34,12 @@ def main() -> None:
     assert catalogue is not None
     detector = SignalDetector(catalogue)
     ids = catalogue.ids()
-    path = ROOT / "tests/data/signals_dev.jsonl"
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    rows = [
+        json.loads(line)
+        for path in sorted((ROOT / "tests/data").glob("signals_dev*.jsonl"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line
+    ]
     rule_conf = np.array([[detector.detect(r["reply"], r["customer"])[s].confidence for s in ids]
                           for r in rows])
     rule_pred = (rule_conf >= catalogue.threshold).astype(int)

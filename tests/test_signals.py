@@ -142,15 +142,23 @@ def _macro_f1(detector: SignalDetector, path: str) -> tuple[float, dict[str, flo
     return sum(per_signal.values()) / len(per_signal), per_signal
 
 
-def test_quality_floor_on_the_development_set(detector: SignalDetector) -> None:
-    """A regression guard: lexicon edits must not quietly lose quality."""
-    macro, per_signal = _macro_f1(detector, "signals_dev.jsonl")
-    assert macro >= 0.82, per_signal
+@pytest.mark.parametrize(("name", "floor"), [("signals_dev.jsonl", 0.84),
+                                             ("signals_dev2.jsonl", 0.78)])
+def test_quality_floor_on_the_development_sets(
+    detector: SignalDetector, name: str, floor: float
+) -> None:
+    """A regression guard: lexicon edits must not quietly lose quality.
+
+    Only the development sets are used; the held-out set is for measuring, never for tests
+    that would invite tuning against it.
+    """
+    macro, per_signal = _macro_f1(detector, name)
+    assert macro >= floor, per_signal
     assert min(per_signal.values()) >= 0.6, per_signal
 
 
 def test_labelled_sets_are_well_formed() -> None:
-    for name in ("signals_dev.jsonl", "signals_holdout.jsonl"):
+    for name in ("signals_dev.jsonl", "signals_dev2.jsonl", "signals_holdout.jsonl"):
         lines = (DATA / name).read_text().splitlines()
         ids = set()
         for line in lines:
