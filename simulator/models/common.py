@@ -36,6 +36,18 @@ def check_cue_pattern(value: str) -> str:
     return check_pattern(value)
 
 
+def check_unique_ids(field: str, noun: str, ids: list[str]) -> None:
+    """Raise `field.N.id: duplicate <noun> id 'x'` for the first id given twice.
+
+    The `field.N.id` prefix is picked up by the loader to point at the right line.
+    """
+    seen: set[str] = set()
+    for index, item_id in enumerate(ids):
+        if item_id in seen:
+            raise ValueError(f"{field}.{index}.id: duplicate {noun} id {item_id!r}")
+        seen.add(item_id)
+
+
 def check_pattern(value: str) -> str:
     try:
         re.compile(value)

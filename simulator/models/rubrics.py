@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from simulator.models.common import Identifier, SourceArticle, StrictModel
+from simulator.models.common import Identifier, SourceArticle, StrictModel, check_unique_ids
 
 
 class Before(StrictModel):
@@ -126,9 +126,5 @@ class Rubric(StrictModel):
 
     @model_validator(mode="after")
     def _unique_criteria(self) -> Rubric:
-        seen: set[str] = set()
-        for index, criterion in enumerate(self.criteria):
-            if criterion.id in seen:
-                raise ValueError(f"criteria.{index}.id: duplicate criterion id {criterion.id!r}")
-            seen.add(criterion.id)
+        check_unique_ids("criteria", "criterion", [c.id for c in self.criteria])
         return self

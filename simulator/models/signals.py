@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from simulator.models.common import Identifier, StrictModel, check_cue_pattern
+from simulator.models.common import Identifier, StrictModel, check_cue_pattern, check_unique_ids
 
 
 class Cue(StrictModel):
@@ -143,11 +143,7 @@ class SignalCatalogue(StrictModel):
 
     @model_validator(mode="after")
     def _unique_ids(self) -> SignalCatalogue:
-        seen: set[str] = set()
-        for index, spec in enumerate(self.signals):
-            if spec.id in seen:
-                raise ValueError(f"signals.{index}.id: duplicate signal id {spec.id!r}")
-            seen.add(spec.id)
+        check_unique_ids("signals", "signal", self.ids())
         return self
 
     def ids(self) -> list[str]:
