@@ -1,7 +1,7 @@
 """Precision, recall and F1 of the offline detector on the labelled reply sets.
 
 Usage: python bench/signal_quality.py [FILE.jsonl ...] [--errors SIGNAL]
-Default files: tests/data/signals_dev.jsonl and tests/data/signals_holdout.jsonl.
+Default files: every tests/data/signals_dev*.jsonl, then the two held-out sets.
 `--errors SIGNAL` lists the dev-set misses and false alarms for one signal (never use it on
 the held-out set: that set is for measuring only).
 """
@@ -19,8 +19,8 @@ sys.path.insert(0, str(ROOT))
 from simulator.loader import load_library  # noqa: E402
 from simulator.signals import SignalDetector  # noqa: E402
 
-DEFAULT = [ROOT / "tests/data/signals_dev.jsonl", ROOT / "tests/data/signals_dev2.jsonl",
-           ROOT / "tests/data/signals_holdout.jsonl"]
+DEFAULT = [*sorted((ROOT / "tests/data").glob("signals_dev*.jsonl")),
+           ROOT / "tests/data/signals_holdout.jsonl", ROOT / "tests/data/signals_holdout2.jsonl"]
 
 
 def evaluate(path: Path, detector: SignalDetector, show: str | None = None) -> dict[str, dict]:
