@@ -315,8 +315,3 @@ def _present_in(sentences: list[Sentence], threshold: float) -> set[str]:
         for signal_id, found in sentence.fired.items():
             weights.setdefault(signal_id, []).extend(m.weight for m in found)
     return {s for s, w in weights.items() if _combine(w) >= threshold}
-
-
-def fired(verdicts: dict[str, SignalVerdict]) -> list[str]:
-    """Ids of the signals present, in catalogue order."""
-    return [signal_id for signal_id, verdict in verdicts.items() if verdict.present]
