@@ -222,12 +222,18 @@ def _assemble(loaded: list[LoadedFile], context: list[LoadedFile]) -> Library:
 def _check_references(library: Library, catalogue: SignalCatalogue) -> None:
     """Drop items that name unknown signals or rubrics, reporting each bad reference."""
     signal_ids = set(catalogue.ids())
+    references: list[tuple[Loc, str]] = [
+        (("kind_signals", k), other) for k, other in enumerate(catalogue.kind_signals)
+    ]
     for index, spec in enumerate(catalogue.signals):
-        for k, other in enumerate(spec.suppressed_by):
-            if other not in signal_ids:
-                library.errors.append(library.error(
-                    "signals", "signals", ("signals", index, "suppressed_by", k),
-                    f"unknown signal {other!r}", _suggest(other, signal_ids)))
+        for field_name in ("suppressed_by", "undone_by", "kept_by"):
+            references += [(("signals", index, field_name, k), other)
+                           for k, other in enumerate(getattr(spec, field_name))]
+    for loc, other in references:
+        if other not in signal_ids:
+            library.errors.append(library.error(
+                "signals", "signals", loc, f"unknown signal {other!r}",
+                _suggest(other, signal_ids)))
 
     for rubric_id, rubric in list(library.rubrics.items()):
         bad = False

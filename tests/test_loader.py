@@ -28,6 +28,7 @@ from simulator.loader import (
     sniff_kind,
 )
 from simulator.models import Rubric, Scenario, SignalCatalogue
+from simulator.paths import PROJECT_ROOT
 
 # A valid scenario with a known layout: tests find lines in it with `line_of`.
 SCENARIO = """\
@@ -754,3 +755,26 @@ def test_random_yaml_data_never_raises(data: Any) -> None:
     text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
     loaded = guarded_load(text, "data.yaml")
     assert_well_formed(loaded, text, "data.yaml")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        ("kind_signals: [apologize,", "kind_signals: [apologise,", "kind_signals.0"),
+        ("undone_by: [argue,", "undone_by: [arguing,", "signals.2.undone_by.0"),
+        ("kept_by: [apologize,", "kept_by: [sorry,", "signals.2.kept_by.0"),
+    ],
+)
+def test_catalogue_signal_references_are_checked(
+    tmp_path: Path, old: str, new: str, field: str
+) -> None:
+    text = (PROJECT_ROOT / "rubrics" / "signals.yaml").read_text(encoding="utf-8")
+    assert old in text
+    broken = tmp_path / "signals.yaml"
+    broken.write_text(text.replace(old, new, 1), encoding="utf-8")
+    library = load_library([broken])
+    errors = [e for e in library.errors if e.field == field]
+    assert errors, [str(e) for e in library.errors]
+    assert "unknown signal" in errors[0].message
+    assert errors[0].line == text.splitlines().index(
+        next(line for line in text.splitlines() if old in line)) + 1
