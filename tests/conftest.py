@@ -9,7 +9,7 @@ import pytest
 from simulator.loader import Library, load_library
 from simulator.models import Rubric, Scenario, SignalCatalogue
 from simulator.session import PracticeSession
-from simulator.signals import SignalDetector
+from simulator.signals import SignalDetector, build_detector
 
 TESTS = Path(__file__).parent
 CONTENT = TESTS / "content"
@@ -37,6 +37,21 @@ def catalogue(library: Library) -> SignalCatalogue:
 @pytest.fixture(scope="session")
 def detector(catalogue: SignalCatalogue) -> SignalDetector:
     return SignalDetector(catalogue)
+
+
+@pytest.fixture(scope="session")
+def shipped_detector(catalogue: SignalCatalogue) -> SignalDetector:
+    """What trainees get: the rules plus the learned model the catalogue names."""
+    built, problems = build_detector(catalogue)
+    assert built.model is not None and not problems, problems
+    return built
+
+
+@pytest.fixture(params=["rules", "shipped"])
+def any_detector(request: pytest.FixtureRequest, detector: SignalDetector,
+                 shipped_detector: SignalDetector) -> SignalDetector:
+    """Each of the two detectors in turn, for behaviour both must show."""
+    return detector if request.param == "rules" else shipped_detector
 
 
 @pytest.fixture(scope="session")

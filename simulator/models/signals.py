@@ -139,6 +139,13 @@ class SignalCatalogue(StrictModel):
         description="Signals that show the agent engaging with the complaint; cues marked "
         "unless_kind are ignored in a reply that shows any of them.",
     )
+    model: str | None = Field(
+        default=None,
+        pattern=r"^[^/\\].*\.json$",
+        description="Learned correction on top of the rules: a JSON file beside this catalogue, "
+        "written by `simulator train-model` from the labelled replies in tests/data/. Leave "
+        "out to detect with the rules alone.",
+    )
     signals: list[SignalSpec] = Field(min_length=1)
 
     @model_validator(mode="after")
