@@ -11,6 +11,7 @@ trained from, so a stale model is noticed.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from collections import Counter
@@ -67,16 +68,24 @@ def data_fingerprint(catalogue_file: Path, files: Sequence[Path],
     return fingerprint(catalogue_file.read_text(encoding="utf-8"), data, settings.as_dict())
 
 
-def train(catalogue: SignalCatalogue, rows: Sequence[dict[str, Any]],
-          settings: TrainingSettings | None = None) -> SignalModel:
-    """Fit one logistic regression per catalogue signal over rule verdicts and TF-IDF n-grams."""
-    try:
-        from scipy.sparse import csr_matrix
-        from sklearn.linear_model import LogisticRegression
-    except ImportError:
-        raise RuntimeError("training needs scikit-learn: "
-                           "pip install -r requirements-dev.txt") from None
-    settings = settings or TrainingSettings()
+@dataclass(frozen=True)
+class Design:
+    """The training matrix: rule features first, then one column per vocabulary n-gram."""
+
+    matrix: Any
+    shell: SignalModel
+    rule_names: list[str]
+
+    @property
+    def offset(self) -> int:
+        return len(self.rule_names)
+
+
+def design(catalogue: SignalCatalogue, rows: Sequence[dict[str, Any]],
+           settings: TrainingSettings) -> Design:
+    """Features of every row, as the model will compute them at run time."""
+    from scipy.sparse import csr_matrix
+
     rules = SignalDetector(catalogue)
     frequency: Counter[str] = Counter()
     for row in rows:
@@ -85,9 +94,7 @@ def train(catalogue: SignalCatalogue, rows: Sequence[dict[str, Any]],
     vocabulary = sorted(g for g, df in frequency.items() if df >= settings.min_df)
     idf = [math.log((1 + n) / (1 + frequency[g])) + 1.0 for g in vocabulary]
     shell = SignalModel(vocabulary=vocabulary, idf=idf, heads={}, rule_scale=settings.rule_scale)
-
-    ids = catalogue.ids()
-    rule_names = [f"{prefix}:{s}" for s in ids for prefix in ("rule", "fired")]
+    rule_names = [f"{prefix}:{s}" for s in catalogue.ids() for prefix in ("rule", "fired")]
     columns = {name: i for i, name in enumerate(rule_names)}
     offset = len(rule_names)
     data: list[float] = []
@@ -105,19 +112,30 @@ def train(catalogue: SignalCatalogue, rows: Sequence[dict[str, Any]],
             data.append(cells[column])
         indptr.append(len(indices))
     matrix = csr_matrix((data, indices, indptr), shape=(n, offset + len(vocabulary)))
+    return Design(matrix, shell, rule_names)
 
+
+def train(catalogue: SignalCatalogue, rows: Sequence[dict[str, Any]],
+          settings: TrainingSettings | None = None) -> SignalModel:
+    """Fit one logistic regression per catalogue signal over rule verdicts and TF-IDF n-grams."""
+    try:
+        from sklearn.linear_model import LogisticRegression
+    except ImportError:
+        raise RuntimeError("training needs scikit-learn: "
+                           "pip install -r requirements-dev.txt") from None
+    settings = settings or TrainingSettings()
+    built = design(catalogue, rows, settings)
     heads: dict[str, Head] = {}
-    for signal_id in ids:
+    for signal_id in catalogue.ids():
         labels = [int(signal_id in row["signals"]) for row in rows]
         if len(set(labels)) < 2:
             continue
         fitted = LogisticRegression(C=settings.c, class_weight="balanced", max_iter=5000)
-        fitted.fit(matrix, labels)
+        fitted.fit(built.matrix, labels)
         weights = fitted.coef_[0]
         heads[signal_id] = Head(
             intercept=float(fitted.intercept_[0]),
-            rules={name: float(weights[columns[name]]) for name in rule_names},
-            words=[float(w) for w in weights[offset:]],
+            rules={name: float(weights[i]) for i, name in enumerate(built.rule_names)},
+            words=[float(w) for w in weights[built.offset:]],
         )
-    return SignalModel(vocabulary=vocabulary, idf=idf, heads=heads, rule_scale=settings.rule_scale,
-                       threshold=settings.threshold)
+    return dataclasses.replace(built.shell, heads=heads, threshold=settings.threshold)

@@ -18,6 +18,7 @@ from simulator import paths
 from simulator.cli import cli
 from simulator.loader import Library
 from simulator.models import Scenario, Stage
+from simulator.signals import SignalDetector
 
 ROOT = paths.PROJECT_ROOT
 SIGNAL_IDS = {
@@ -535,3 +536,47 @@ def test_subprocess_list_schemas_and_help() -> None:
     helped = run_subprocess(["--help"])
     assert helped.returncode == 0
     assert all(command in helped.stdout for command in COMMANDS)
+
+
+def test_detect_uses_the_learned_model_unless_told_rules_only(
+    detector: SignalDetector, shipped_detector: SignalDetector
+) -> None:
+    rows = [json.loads(line) for line in
+            (ROOT / "tests/data/signals_dev7.jsonl").read_text().splitlines()[:60]]
+    stdin = "".join(json.dumps({"id": r["id"], "reply": r["reply"], "customer": r["customer"]})
+                    + "\n" for r in rows)
+    shipped = json_lines(run(["detect"], input=stdin).stdout)
+    rules = json_lines(run(["detect", "--rules-only"], input=stdin).stdout)
+    for row, learned, plain in zip(rows, shipped, rules, strict=True):
+        want_learned = shipped_detector.detect(row["reply"], row["customer"])
+        want_plain = detector.detect(row["reply"], row["customer"])
+        assert learned["signals"] == {s: v.model_dump() for s, v in want_learned.items()}
+        assert plain["signals"] == {s: v.model_dump() for s, v in want_plain.items()}
+    assert shipped != rules
+
+
+def test_detect_without_its_model_file_warns_and_uses_the_rules(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "signals.yaml").write_text(paths.signals_file().read_text())
+    monkeypatch.setenv("SIMULATOR_RUBRICS_DIR", str(tmp_path))
+    result = run(["detect"], input=json.dumps(README_EXAMPLE) + "\n")
+    assert result.exit_code == 0
+    assert "warning:" in result.stderr and "using the rules alone" in result.stderr
+    assert json_lines(result.stdout)[0]["signals"]["apologize"]["present"]
+
+
+def test_validate_reports_a_missing_model_file_at_its_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for source in paths.rubrics_dir().glob("*.yaml"):
+        (tmp_path / source.name).write_text(source.read_text())
+    monkeypatch.setenv("SIMULATOR_RUBRICS_DIR", str(tmp_path))
+    result = run(["validate"])
+    assert result.exit_code == 1
+    problems = [ERROR_LINE.match(line) for line in result.stdout.splitlines()]
+    about_model = [m for m in problems if m and m["field"] == "model"]
+    assert about_model, result.stdout
+    text = (tmp_path / "signals.yaml").read_text().splitlines()
+    assert text[int(about_model[0]["line"]) - 1].startswith("model:")
+    assert "make model" in about_model[0]["message"]
