@@ -159,14 +159,14 @@ def test_quality_floor_on_the_development_sets(
 
 
 def test_labelled_sets_are_well_formed() -> None:
-    for name in ("signals_dev.jsonl", "signals_dev2.jsonl", "signals_dev3.jsonl",
-                 "signals_holdout.jsonl"):
-        lines = (DATA / name).read_text().splitlines()
-        ids = set()
-        for line in lines:
-            row = json.loads(line)
-            assert set(row) == {"id", "customer", "reply", "signals", "style", "industry"}
-            assert set(row["signals"]) <= REQUIRED
-            assert row["id"] not in ids
+    files = sorted(DATA.glob("signals_*.jsonl"))
+    assert len([f for f in files if "holdout" not in f.name]) >= 12
+    ids: set[str] = set()
+    for path in files:
+        rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        assert len(rows) >= 100, path
+        for row in rows:
+            assert set(row) == {"id", "customer", "reply", "signals", "style", "industry"}, row
+            assert set(row["signals"]) <= REQUIRED, row
+            assert row["id"] not in ids, row["id"]
             ids.add(row["id"])
-        assert len(ids) >= 300
