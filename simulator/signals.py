@@ -357,15 +357,44 @@ def build_detector(catalogue: SignalCatalogue,
     return SignalDetector(catalogue, model), problems
 
 
-def _locate(reply: str, phrases: list[str]) -> list[str]:
-    """The words of the reply that spell each n-gram, as written (case, apostrophes)."""
-    found = []
+def _locate(reply: str, phrases: list[str], width: int = 90) -> list[str]:
+    """Quote the part of the reply where the model's strongest words are, as written.
+
+    Lone words ("says", "he") explain little to a trainee, so each is widened to its clause
+    or sentence, at most `width` characters, cut at word boundaries. Overlapping quotes merge.
+    """
+    spans: list[tuple[int, int]] = []
+    sentences = split_sentences(reply)
     for phrase in phrases:
         words = [re.escape(w).replace("'", "['\u2019\u2018\u02bc`]") for w in phrase.split()]
         hit = re.search(r"(?<![\w£$€])" + r"\W+".join(words) + r"(?![\w'])", reply, re.I)
-        if hit:
-            found.append(hit.group(0))
-    return found
+        if not hit:
+            continue
+        holder = next((x for x in reversed(sentences) if x.start <= hit.start()), None)
+        start, end = (holder.start, holder.start + len(holder.text)) if holder else hit.span()
+        if end - start > width:
+            start, end = _window(reply, hit.start(), hit.end(), start, end, width)
+        if not any(a <= start and end <= b for a, b in spans):
+            spans = [(a, b) for a, b in spans if not (start <= a and b <= end)] + [(start, end)]
+    return [reply[a:b].strip() for a, b in sorted(spans)]
+
+
+def _window(text: str, hit_start: int, hit_end: int, lo: int, hi: int,
+            width: int) -> tuple[int, int]:
+    """About `width` characters of text[lo:hi] around a hit, ending on word boundaries."""
+    pad = max(0, (width - (hit_end - hit_start)) // 2)
+    start, end = max(lo, hit_start - pad), min(hi, hit_end + pad)
+    while start > lo and not text[start - 1].isspace():
+        start += 1
+        if start >= hit_start:
+            start = hit_start
+            break
+    while end < hi and not text[end].isspace():
+        end -= 1
+        if end <= hit_end:
+            end = hit_end
+            break
+    return start, end
 
 
 def _present_in(sentences: list[Sentence], threshold: float) -> set[str]:

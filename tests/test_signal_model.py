@@ -112,8 +112,25 @@ def test_model_overrides_the_rules_and_quotes_its_strongest_words(
     verdicts = detector.detect(reply)
     assert not rules["argue"].present
     assert verdicts["argue"].present
-    assert verdicts["argue"].evidence == ["As Requested", "Requested"]
+    assert verdicts["argue"].evidence == [reply]
     assert all(not v.present for s, v in verdicts.items() if s != "argue")
+
+
+def test_model_evidence_is_the_sentence_or_a_window_of_a_long_one(
+    catalogue: SignalCatalogue,
+) -> None:
+    model = tiny_model(catalogue, {"argue": {"as requested": 20.0}})
+    detector = SignalDetector(catalogue, model)
+    short = "Thanks for waiting. It went to your porch as requested. Anything else?"
+    assert detector.detect(short)["argue"].evidence == ["It went to your porch as requested."]
+    long = ("We have looked at the delivery record and the driver photographed the box, which "
+            "was left in the porch as requested by the person who answered the intercom at the "
+            "time of delivery on Tuesday afternoon")
+    quote = detector.detect(long)["argue"].evidence[0]
+    assert "as requested" in quote and quote in long
+    assert len(quote) <= 90 and not quote.startswith(" ")
+    words = long.split()
+    assert quote.split()[0] in words and quote.split()[-1] in words  # cut at word boundaries
 
 
 def test_model_quotes_the_rules_cues_when_they_fired(catalogue: SignalCatalogue) -> None:
