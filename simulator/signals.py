@@ -361,7 +361,7 @@ def _locate(reply: str, phrases: list[str], width: int = 90) -> list[str]:
     """Quote the part of the reply where the model's strongest words are, as written.
 
     Lone words ("says", "he") explain little to a trainee, so each is widened to its clause
-    or sentence, at most `width` characters, cut at word boundaries. Overlapping quotes merge.
+    or sentence, at most `width` characters, cut at word boundaries; overlapping quotes merge.
     """
     spans: list[tuple[int, int]] = []
     sentences = split_sentences(reply)
@@ -374,8 +374,10 @@ def _locate(reply: str, phrases: list[str], width: int = 90) -> list[str]:
         start, end = (holder.start, holder.start + len(holder.text)) if holder else hit.span()
         if end - start > width:
             start, end = _window(reply, hit.start(), hit.end(), start, end, width)
-        if not any(a <= start and end <= b for a, b in spans):
-            spans = [(a, b) for a, b in spans if not (start <= a and b <= end)] + [(start, end)]
+        for a, b in [x for x in spans if x[0] <= end and start <= x[1]]:
+            spans.remove((a, b))
+            start, end = min(a, start), max(b, end)
+        spans.append((start, end))
     return [reply[a:b].strip() for a, b in sorted(spans)]
 
 

@@ -131,6 +131,9 @@ def test_model_evidence_is_the_sentence_or_a_window_of_a_long_one(
     assert len(quote) <= 90 and not quote.startswith(" ")
     words = long.split()
     assert quote.split()[0] in words and quote.split()[-1] in words  # cut at word boundaries
+    both = tiny_model(catalogue, {"argue": {"as requested": 20.0, "intercom": 10.0}})
+    quotes = SignalDetector(catalogue, both).detect(long)["argue"].evidence
+    assert len(quotes) == 1 and "as requested" in quotes[0] and "intercom" in quotes[0]
 
 
 def test_model_quotes_the_rules_cues_when_they_fired(catalogue: SignalCatalogue) -> None:
