@@ -22,6 +22,7 @@ from pathlib import Path
 
 from simulator import paths
 from simulator.models import SignalCatalogue, SignalSpec, SignalVerdict
+from simulator.signal_model import TOKEN as _MODEL_TOKEN
 from simulator.signal_model import SignalModel, read_model, rule_features
 
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'",
@@ -365,15 +366,20 @@ def _locate(reply: str, phrases: list[str], width: int = 90) -> list[str]:
     """
     spans: list[tuple[int, int]] = []
     sentences = split_sentences(reply)
+    found = list(_MODEL_TOKEN.finditer(reply.translate(_FOLD)))
+    words = [m.group(0) for m in found]
     for phrase in phrases:
-        words = [re.escape(w).replace("'", "['\u2019\u2018\u02bc`]") for w in phrase.split()]
-        hit = re.search(r"(?<![\w£$€])" + r"\W+".join(words) + r"(?![\w'])", reply, re.I)
-        if not hit:
+        wanted = phrase.split()
+        at = next((i for i in range(len(words) - len(wanted) + 1)
+                   if words[i:i + len(wanted)] == wanted), None)
+        if at is None:
             continue
-        holder = next((x for x in reversed(sentences) if x.start <= hit.start()), None)
-        start, end = (holder.start, holder.start + len(holder.text)) if holder else hit.span()
+        hit_start, hit_end = found[at].start(), found[at + len(wanted) - 1].end()
+        holder = next((x for x in reversed(sentences) if x.start <= hit_start), None)
+        start, end = (holder.start, holder.start + len(holder.text)) if holder else (
+            hit_start, hit_end)
         if end - start > width:
-            start, end = _window(reply, hit.start(), hit.end(), start, end, width)
+            start, end = _window(reply, hit_start, hit_end, start, end, width)
         for a, b in [x for x in spans if x[0] <= end and start <= x[1]]:
             spans.remove((a, b))
             start, end = min(a, start), max(b, end)
