@@ -32,7 +32,7 @@ class TrainingSettings:
 
     c: float = 5.0
     rule_scale: float = 3.0
-    min_df: int = 2
+    min_df: int = 3
     threshold: float = 0.5
 
     def as_dict(self) -> dict[str, Any]:
