@@ -6,7 +6,9 @@ original author, and with each other, is the ceiling a detector can be expected 
 people disagree on a signal, no detector can score higher on it than they agree.
 
 Prints per-signal F1 between each pair (F1 is symmetric in which side is called "gold") and
-macro-F1. Usage: python bench/label_agreement.py
+macro-F1, then the shipped detector against each labeller and against the majority of the
+three (a signal is present when at least two labellers say so).
+Usage: python bench/label_agreement.py
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from simulator.loader import load_catalogue  # noqa: E402
+from simulator.signals import build_detector  # noqa: E402
 
 Labels = dict[str, set[str]]
 
@@ -59,6 +62,29 @@ def main() -> None:
         print(f"{s:16} " + " ".join(f"{table[pair][s]:10.3f}" for pair in pairs))
     print(f"{'macro-F1':16} " + " ".join(
         f"{sum(table[pair].values()) / len(signals):10.3f}" for pair in pairs))
+
+    replies = {}
+    for name in ("signals_holdout.jsonl", "signals_holdout2.jsonl"):
+        for line in (data / name).read_text(encoding="utf-8").splitlines():
+            if line:
+                row = json.loads(line)
+                replies[row["id"]] = (row["reply"], row.get("customer", ""))
+    detector, _ = build_detector(catalogue)
+    detected: Labels = {}
+    for key, (reply, customer) in replies.items():
+        verdicts = detector.detect(reply, customer)
+        detected[key] = {s for s, v in verdicts.items() if v.present}
+    majority: Labels = {
+        key: {s for s in signals if sum(s in labels[key] for labels in labellers.values()) >= 2}
+        for key in labellers["author"]
+    } if len(labellers) >= 3 else {}
+    golds = {**labellers, **({"majority": majority} if majority else {})}
+    print(f"\n{'detector vs':16} " + " ".join(f"{name:>10}" for name in golds))
+    scores = {name: f1_per_signal(gold, detected, signals) for name, gold in golds.items()}
+    for s in signals:
+        print(f"{s:16} " + " ".join(f"{scores[name][s]:10.3f}" for name in golds))
+    print(f"{'macro-F1':16} " + " ".join(
+        f"{sum(scores[name].values()) / len(signals):10.3f}" for name in golds))
 
 
 if __name__ == "__main__":
