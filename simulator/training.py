@@ -22,7 +22,14 @@ from typing import Any
 
 from simulator import paths
 from simulator.models import SignalCatalogue
-from simulator.signal_model import Head, SignalModel, fingerprint, ngrams, rule_features
+from simulator.signal_model import (
+    Head,
+    SignalModel,
+    fingerprint,
+    ngrams,
+    read_model,
+    rule_features,
+)
 from simulator.signals import SignalDetector
 
 
@@ -66,6 +73,20 @@ def data_fingerprint(catalogue_file: Path, files: Sequence[Path],
     """The fingerprint a model trained now from these files would carry."""
     data = [(p.name, p.read_text(encoding="utf-8")) for p in files]
     return fingerprint(catalogue_file.read_text(encoding="utf-8"), data, settings.as_dict())
+
+
+def staleness(model_file: Path, files: Sequence[Path],
+              settings: TrainingSettings | None = None) -> str:
+    """Why the model file is out of date, or "" when it was trained from these very files.
+
+    Raises OSError or ValueError (naming the file) when the model cannot be read.
+    """
+    current = read_model(model_file).fingerprint
+    wanted = data_fingerprint(paths.signals_file(), files, settings or TrainingSettings())
+    if current == wanted:
+        return ""
+    return (f"{model_file} was trained from other cues or labelled data (fingerprint "
+            f"{current}, the files now give {wanted}); run `make model` to retrain it")
 
 
 @dataclass(frozen=True)

@@ -580,3 +580,17 @@ def test_validate_reports_a_missing_model_file_at_its_line(
     text = (tmp_path / "signals.yaml").read_text().splitlines()
     assert text[int(about_model[0]["line"]) - 1].startswith("model:")
     assert "make model" in about_model[0]["message"]
+
+
+def test_validate_warns_when_the_model_is_stale(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for source in paths.rubrics_dir().iterdir():
+        (tmp_path / source.name).write_bytes(source.read_bytes())
+    monkeypatch.setenv("SIMULATOR_RUBRICS_DIR", str(tmp_path))
+    assert "warning" not in run(["validate"]).stderr
+    catalogue = tmp_path / "signals.yaml"
+    catalogue.write_text(catalogue.read_text() + "\n# a trainer's edit\n")
+    result = run(["validate"])
+    assert result.exit_code == 0
+    assert "warning:" in result.stderr and "make model" in result.stderr
