@@ -80,7 +80,7 @@ def main() -> None:
     names = ["rules", "tfidf", "tfidf+rules", "shipped"]
     names += ["emb", "emb+rules"] if args.embeddings else []
     scores: dict[str, list[list[float]]] = {name: [] for name in names}
-    print(f"{'held-out sets':22} " + " ".join(f"{n:>11}" for n in names))
+    print(f"{'held-out sets':30} " + " ".join(f"{n:>11}" for n in names))
     for g in range(folds):
         train, test = group != g, group == g
         held = [p for k, p in enumerate(paths) if k % folds == g]
@@ -112,12 +112,12 @@ def main() -> None:
         for name in names:
             scores[name].append(fold[name])
         label = ",".join(p.stem.removeprefix("signals_") for p in held)
-        print(f"{label[:22]:22} " + " ".join(f"{np.mean(fold[n]):11.3f}" for n in names))
+        print(f"{label:30} " + " ".join(f"{np.mean(fold[n]):11.3f}" for n in names))
     means = {name: np.array(values).mean(axis=0) for name, values in scores.items()}
-    print(f"\n{'signal':22} " + " ".join(f"{n:>11}" for n in names))
+    print(f"\n{'signal':30} " + " ".join(f"{n:>11}" for n in names))
     for j, signal_id in enumerate(ids):
-        print(f"{signal_id:22} " + " ".join(f"{means[n][j]:11.3f}" for n in names))
-    print(f"{'macro-F1':22} " + " ".join(f"{means[n].mean():11.3f}" for n in names))
+        print(f"{signal_id:30} " + " ".join(f"{means[n][j]:11.3f}" for n in names))
+    print(f"{'macro-F1':30} " + " ".join(f"{means[n].mean():11.3f}" for n in names))
     print("(the rules were tuned on every one of these sets, so their figure is optimistic)")
 
 
