@@ -1,7 +1,7 @@
 """Precision, recall and F1 of the offline detector on the labelled reply sets.
 
 Usage: python bench/signal_quality.py [FILE.jsonl ...] [--errors SIGNAL] [--rules-only]
-Default files: every tests/data/signals_dev*.jsonl, then the two held-out sets.
+Default files: every tests/data/signals_dev*.jsonl, then the held-out sets.
 The detector is the shipped one (rules plus the learned model); `--rules-only` leaves the
 model out. The model was trained on the dev sets, so its dev figures are in-sample: quote the
 held-out sets, or `detector_choice.py` for leave-one-author-out figures.
@@ -23,7 +23,7 @@ from simulator.loader import load_library  # noqa: E402
 from simulator.signals import SignalDetector, build_detector  # noqa: E402
 
 DEFAULT = [*sorted((ROOT / "tests/data").glob("signals_dev*.jsonl")),
-           ROOT / "tests/data/signals_holdout.jsonl", ROOT / "tests/data/signals_holdout2.jsonl"]
+           *sorted((ROOT / "tests/data").glob("signals_holdout*.jsonl"))]
 
 
 def evaluate(path: Path, detector: SignalDetector, show: str | None = None) -> dict[str, dict]:
