@@ -1,9 +1,9 @@
 """Throughput of `python -m simulator detect`: 10,000 replies streamed through one process.
 
-Usage: python bench/detect_throughput.py [--replies N] [--runs K]
+Usage: python bench/detect_throughput.py [--replies N] [--runs K] [--encoder]
 Prints replies per second for the whole process (start-up included), the median of K runs,
 pinned to one core with `taskset` where it exists. Replies are the labelled development set,
-repeated until N lines.
+repeated until N lines. `--encoder` measures `detect --encoder` (try --replies 2000).
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ def payload(count: int) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def run_once(data: bytes, count: int) -> float:
+def run_once(data: bytes, count: int, options: list[str]) -> float:
     """Seconds for one whole `simulator detect` process over the payload."""
-    command = [sys.executable, "-m", "simulator", "detect"]
+    command = [sys.executable, "-m", "simulator", "detect", *options]
     if shutil.which("taskset"):
         command = ["taskset", "-c", "0", *command]
     start = time.perf_counter()
@@ -49,10 +49,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replies", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--encoder", action="store_true", help="time `detect --encoder`")
     args = parser.parse_args()
     data = payload(args.replies)
-    times = [run_once(data, args.replies) for _ in range(args.runs)]
+    options = ["--encoder"] if args.encoder else []
+    times = [run_once(data, args.replies, options) for _ in range(args.runs)]
     rates = sorted(args.replies / t for t in times)
+    print(f"detect {' '.join(options)}".rstrip())
     print(f"replies: {args.replies}, runs: {args.runs}, one core: {bool(shutil.which('taskset'))}")
     print(f"seconds per run: {', '.join(f'{t:.2f}' for t in times)}")
     print(f"replies/second: median {statistics.median(rates):.0f} "

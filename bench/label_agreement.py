@@ -8,7 +8,7 @@ people disagree on a signal, no detector can score higher on it than they agree.
 Prints per-signal F1 between each pair (F1 is symmetric in which side is called "gold") and
 macro-F1, then the shipped detector against each labeller and against the majority of the
 three (a signal is present when at least two labellers say so).
-Usage: python bench/label_agreement.py
+Usage: python bench/label_agreement.py [--encoder]   (--encoder: the detector with its encoder)
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def main() -> None:
             if line:
                 row = json.loads(line)
                 replies[row["id"]] = (row["reply"], row.get("customer", ""))
-    detector, _ = build_detector(catalogue)
+    detector, _ = build_detector(catalogue, encoder="--encoder" in sys.argv[1:])
     detected: Labels = {}
     for key, (reply, customer) in replies.items():
         verdicts = detector.detect(reply, customer)

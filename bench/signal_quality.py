@@ -1,10 +1,11 @@
 """Precision, recall and F1 of the offline detector on the labelled reply sets.
 
-Usage: python bench/signal_quality.py [FILE.jsonl ...] [--errors SIGNAL] [--rules-only]
+Usage: python bench/signal_quality.py [FILE.jsonl ...] [--errors SIGNAL] [--rules-only|--encoder]
 Default files: every tests/data/signals_dev*.jsonl, then the held-out sets.
 The detector is the shipped one (rules plus the learned model); `--rules-only` leaves the
-model out. The model was trained on the dev sets, so its dev figures are in-sample: quote the
-held-out sets, or `detector_choice.py` for leave-one-author-out figures.
+model out; `--encoder` adds the opt-in fine-tuned encoder. The model and encoder were trained
+on the dev sets, so their dev figures are in-sample: quote the held-out sets, or
+`detector_choice.py` for leave-one-author-out figures.
 `--errors SIGNAL` lists the dev-set misses and false alarms for one signal (never use it on
 the held-out set: that set is for measuring only).
 """
@@ -60,13 +61,14 @@ def main() -> None:
     parser.add_argument("files", nargs="*", type=Path, default=DEFAULT)
     parser.add_argument("--errors", metavar="SIGNAL", help="list dev-set errors for a signal")
     parser.add_argument("--rules-only", action="store_true", help="leave the learned model out")
+    parser.add_argument("--encoder", action="store_true", help="add the fine-tuned encoder")
     args = parser.parse_args()
     library = load_library()
     assert library.catalogue is not None
     if args.rules_only:
         detector = SignalDetector(library.catalogue)
     else:
-        detector, problems = build_detector(library.catalogue)
+        detector, problems = build_detector(library.catalogue, encoder=args.encoder)
         for problem in problems:
             print(f"warning: {problem}", file=sys.stderr)
     for path in args.files:

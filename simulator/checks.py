@@ -1,4 +1,4 @@
-# Layer: session (checks). Imports loader, signals and session.
+# Layer: session (checks). Imports paths, loader, encoder, signals and session.
 """Run the executable examples in content files, so a trainer's claims are tested.
 
 Signal examples must fire or stay quiet as declared; each scenario's model transcript must
@@ -8,6 +8,8 @@ seed in CHECK_SEEDS, because the jitter in the mood must not decide a lesson.
 
 from __future__ import annotations
 
+from simulator import paths
+from simulator.encoder import encoder_file_problems
 from simulator.loader import Library, LoadError
 from simulator.models import Scenario
 from simulator.session import PracticeSession
@@ -78,6 +80,12 @@ def check_library(library: Library) -> list[LoadError]:
                       "run `make model` to train it, or remove `model:` to use the rules alone")
         for problem in problems
     ]
+    if library.catalogue.encoder is not None:
+        errors += [
+            library.error("signals", "signals", ("encoder",), problem,
+                          "train it with tools/train_encoder.py, or remove `encoder:`")
+            for problem in encoder_file_problems(paths.rubrics_dir() / library.catalogue.encoder)
+        ]
     # Signal examples specify the rules trainers edit, so they are checked against the rules;
     # scenario transcripts are checked against what trainees get, the rules plus the model.
     errors += check_signal_examples(library, SignalDetector(library.catalogue))

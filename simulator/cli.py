@@ -54,9 +54,9 @@ def validate(paths: tuple[Path, ...]) -> None:
     errors = check_library(library)
     for error in errors:
         click.echo(str(error))
-    stale = _stale_model_warning(library)
-    if stale:
-        click.echo(f"warning: {stale}", err=True)
+    for stale in (_stale_model_warning(library), _stale_encoder_warning(library)):
+        if stale:
+            click.echo(f"warning: {stale}", err=True)
     if errors:
         sys.exit(1)
     signals = len(library.catalogue.signals) if library.catalogue else 0
@@ -81,6 +81,23 @@ def _stale_model_warning(library: Library) -> str:
         return staleness(paths.rubrics_dir() / catalogue.model, files)
     except (OSError, ValueError):
         return ""  # check_library reports an unreadable model as an error
+
+
+def _stale_encoder_warning(library: Library) -> str:
+    """Say so when the opt-in encoder was trained from other signals or labelled data."""
+    from simulator import paths
+    from simulator.encoder import encoder_staleness
+    from simulator.training import training_files
+
+    catalogue = library.catalogue
+    files = training_files()
+    if catalogue is None or catalogue.encoder is None or not files:
+        return ""
+    try:
+        return encoder_staleness(paths.rubrics_dir() / catalogue.encoder, paths.signals_file(),
+                                 files)
+    except (OSError, ValueError):
+        return ""  # check_library reports an unreadable encoder as an error
 
 
 def _detect_lines(stream: TextIO, detector: SignalDetector) -> int:
@@ -109,18 +126,23 @@ def _detect_lines(stream: TextIO, detector: SignalDetector) -> int:
     return failures
 
 
-def _detector(library_catalogue: Any) -> SignalDetector:
-    """The catalogue's detector (rules plus its learned model); problems go to stderr."""
-    detector, problems = build_detector(library_catalogue)
+def _detector(library_catalogue: Any, encoder: bool = False) -> SignalDetector:
+    """The catalogue's detector (rules, learned model, encoder if asked); problems to stderr."""
+    detector, problems = build_detector(library_catalogue, encoder=encoder)
     for problem in problems:
         click.echo(f"warning: {problem}", err=True)
     return detector
 
 
+ENCODER_HELP = ("Also use the catalogue's fine-tuned encoder (more accurate, about ten times "
+                "slower; needs requirements-encoder.txt).")
+
+
 @cli.command()
 @click.option("--rules-only", is_flag=True,
               help="Use the catalogue's rules alone, without its learned model.")
-def detect(rules_only: bool) -> None:
+@click.option("--encoder", "use_encoder", is_flag=True, help=ENCODER_HELP)
+def detect(rules_only: bool, use_encoder: bool) -> None:
     """Read JSON lines {"id", "reply", "customer"?} on stdin; write one verdict line each.
 
     Output: {"id": ..., "signals": {"<signal>": {"present", "confidence", "evidence"}}}.
@@ -132,7 +154,9 @@ def detect(rules_only: bool) -> None:
         for error in errors:
             click.echo(str(error), err=True)
         _fail("the signal catalogue does not load; run `simulator validate`")
-    detector = SignalDetector(catalogue) if rules_only else _detector(catalogue)
+    if rules_only and use_encoder:
+        _fail("--rules-only and --encoder exclude each other", 2)
+    detector = SignalDetector(catalogue) if rules_only else _detector(catalogue, use_encoder)
     failures = _detect_lines(sys.stdin, detector)
     sys.stdout.flush()
     if failures:
@@ -166,7 +190,9 @@ def _print_session(data: dict[str, Any]) -> None:
               show_default=True, help="Who plays the customer.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for the mood jitter.")
 @click.option("--json", "as_json", is_flag=True, help="Print the session as JSON.")
-def play(scenario: str, replies_file: TextIO, engine: str, seed: int, as_json: bool) -> None:
+@click.option("--encoder", "use_encoder", is_flag=True, help=ENCODER_HELP)
+def play(scenario: str, replies_file: TextIO, engine: str, seed: int, as_json: bool,
+         use_encoder: bool) -> None:
     """Play trainee replies against a scenario (id or path) and score the result."""
     if engine == "llm":
         _fail("the LLM customer engine is not available in this version; use --engine scripted",
@@ -182,7 +208,8 @@ def play(scenario: str, replies_file: TextIO, engine: str, seed: int, as_json: b
         _fail(str(exc.args[0]))
     rubrics = [library.rubrics[r] for r in chosen.rubrics]
     session = PracticeSession(chosen, rubrics, library.catalogue,
-                              _detector(library.catalogue), engine_name=engine, seed=seed)
+                              _detector(library.catalogue, use_encoder), engine_name=engine,
+                              seed=seed)
     session.play(line.rstrip("\n") for line in replies_file)
     data = session.to_json()
     if as_json:
@@ -221,11 +248,13 @@ def _turns_from(data: Any, detector: SignalDetector) -> tuple[list[Turn], str, s
 @click.option("--rubric", "rubric_ids", multiple=True,
               help="Rubric id to apply (repeatable). Default: the scenario's rubrics, or all.")
 @click.option("--json", "as_json", is_flag=True, help="Print the scorecard as JSON.")
-def score(transcript: TextIO, rubric_ids: tuple[str, ...], as_json: bool) -> None:
+@click.option("--encoder", "use_encoder", is_flag=True, help=ENCODER_HELP)
+def score(transcript: TextIO, rubric_ids: tuple[str, ...], as_json: bool,
+          use_encoder: bool) -> None:
     """Score a saved transcript (the JSON that `play --json` prints, or {"turns": [...]})."""
     library = _library()
     assert library.catalogue is not None
-    detector = _detector(library.catalogue)
+    detector = _detector(library.catalogue, use_encoder)
     try:
         turns, opening, scenario_id = _turns_from(json.load(transcript), detector)
     except ValueError as exc:

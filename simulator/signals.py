@@ -1,4 +1,5 @@
-# Layer: signals. Imports simulator.models, simulator.paths and simulator.signal_model only.
+# Layer: signals. Imports simulator.models, simulator.paths, simulator.signal_model and
+# simulator.encoder only.
 """Offline signal detection: which behaviours a trainee reply shows, with quoted evidence.
 
 The detector is rules over a lexicon that trainers can read and change in
@@ -8,6 +9,9 @@ The detector is rules over a lexicon that trainers can read and change in
   clause ("I'm not sorry"), by a veto pattern in the same sentence ("sorry you feel that
   way"), or by a suppressing signal in the same sentence (a question that argues).
 - `echo`: the lexicon kind plus overlap with the customer's own specifics, for `reflect`.
+
+On top of the rules, a learned model (`signal_model.py`) makes the final call, and an opt-in
+fine-tuned encoder (`encoder.py`) can partner it: their probabilities are averaged.
 
 Deterministic, CPU only, no network. Speed is measured by `bench/detect_throughput.py`.
 """
@@ -21,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from simulator import paths
+from simulator.encoder import SignalEncoder, read_encoder
 from simulator.models import SignalCatalogue, SignalSpec, SignalVerdict
 from simulator.signal_model import TOKEN as _MODEL_TOKEN
 from simulator.signal_model import SignalModel, read_model, rule_features
@@ -244,11 +249,13 @@ def _combine(weights: list[float]) -> float:
 class SignalDetector:
     """Detects every signal of a catalogue in a reply. Build once, call many times."""
 
-    def __init__(self, catalogue: SignalCatalogue, model: SignalModel | None = None) -> None:
+    def __init__(self, catalogue: SignalCatalogue, model: SignalModel | None = None,
+                 encoder: SignalEncoder | None = None) -> None:
         self.catalogue = catalogue
         self.threshold = catalogue.threshold
         self.detectors = {s.id: DETECTOR_KINDS[s.detector](s, catalogue) for s in catalogue.signals}
         self.model = model
+        self.encoder = encoder if model is not None else None
 
     def _undone(self, sentences: list[Sentence]) -> set[str]:
         """Signals cancelled reply-wide by `undone_by`, unless something in `kept_by` is there."""
@@ -262,6 +269,16 @@ class SignalDetector:
 
     def detect(self, reply: str, customer: str = "") -> dict[str, SignalVerdict]:
         """Per signal: present, confidence and quoted evidence, for one reply."""
+        verdicts, quotes = self._rules(reply, customer)
+        if self.model is None:
+            return verdicts
+        encoded = (self.encoder.probabilities([(reply, customer)])[0]
+                   if self.encoder is not None else None)
+        return self._corrected(reply, verdicts, quotes, self.model, encoded)
+
+    def _rules(self, reply: str,
+               customer: str) -> tuple[dict[str, SignalVerdict], dict[str, list[str]]]:
+        """The rules' verdicts, and every cue they matched per signal (even below threshold)."""
         sentences = split_sentences(reply.translate(_QUOTES))
         for sentence in sentences:
             sentence.text = sentence.text.translate(_FOLD)
@@ -313,13 +330,15 @@ class SignalDetector:
                 present=present, confidence=confidence,
                 evidence=quotes[signal_id] if present else [],
             )
-        if self.model is not None:
-            return self._corrected(reply, verdicts, quotes, self.model)
-        return verdicts
+        return verdicts, quotes
 
     def _corrected(self, reply: str, rules: dict[str, SignalVerdict],
-                   quotes: dict[str, list[str]], model: SignalModel) -> dict[str, SignalVerdict]:
-        """The learned model's verdicts, quoting the rules' cues or else its strongest words."""
+                   quotes: dict[str, list[str]], model: SignalModel,
+                   encoded: dict[str, float] | None = None) -> dict[str, SignalVerdict]:
+        """The learned verdicts, quoting the rules' cues or else the model's strongest words.
+
+        With an encoder, a signal's probability is the mean of the model's and the encoder's.
+        """
         features = rule_features({s: v.confidence for s, v in rules.items()},
                                  {s: v.present for s, v in rules.items()}, model.rule_scale)
         verdicts = dict(rules)
@@ -327,27 +346,35 @@ class SignalDetector:
         for signal_id, probability in model.probabilities_of(vector, features).items():
             if signal_id not in rules:
                 continue
+            if encoded is not None and signal_id in encoded:
+                probability = (probability + encoded[signal_id]) / 2
             present = probability >= model.threshold
             evidence: list[str] = []
             if present:
-                evidence = quotes[signal_id] or _locate(reply, model.top_words(signal_id, vector))
+                evidence = (quotes[signal_id]
+                            or _locate(reply, model.top_words(signal_id, vector))
+                            or _locate_start(reply))
             verdicts[signal_id] = SignalVerdict(
                 present=present, confidence=round(probability, 3), evidence=evidence
             )
         return verdicts
 
 
-def build_detector(catalogue: SignalCatalogue,
-                   folder: Path | None = None) -> tuple[SignalDetector, list[str]]:
-    """The detector the catalogue asks for: its rules, plus its learned model if it names one.
+def build_detector(catalogue: SignalCatalogue, folder: Path | None = None,
+                   encoder: bool = False) -> tuple[SignalDetector, list[str]]:
+    """The detector the catalogue asks for: its rules, plus its learned model if it names one,
+    plus its encoder when `encoder` is asked for.
 
-    A model file that is missing or unreadable is reported and the rules are used alone, so
-    a broken file never stops detection. `folder` is where the catalogue's `model` path is
-    resolved (default: the rubrics folder).
+    A model or encoder file that is missing or unreadable is reported and detection goes on
+    without it, so a broken file never stops detection. `folder` is where the catalogue's file
+    names are resolved (default: the rubrics folder).
     """
     if catalogue.model is None:
-        return SignalDetector(catalogue), []
-    path = (folder or paths.rubrics_dir()) / catalogue.model
+        problems = ["the catalogue names no `model:`, so there is no encoder either; "
+                    "using the rules alone"] if encoder else []
+        return SignalDetector(catalogue), problems
+    folder = folder or paths.rubrics_dir()
+    path = folder / catalogue.model
     try:
         model = read_model(path)
     except (OSError, ValueError) as exc:
@@ -355,7 +382,15 @@ def build_detector(catalogue: SignalCatalogue,
     unknown = sorted(set(model.heads) - set(catalogue.ids()))
     problems = [f"{path}: model has signals the catalogue lacks ({', '.join(unknown)}); "
                 "they are ignored"] if unknown else []
-    return SignalDetector(catalogue, model), problems
+    partner = None
+    if encoder and catalogue.encoder is None:
+        problems.append("the catalogue names no `encoder:`; using the rules and model")
+    elif encoder and catalogue.encoder is not None:
+        try:
+            partner = read_encoder(folder / catalogue.encoder)
+        except (OSError, ValueError) as exc:
+            problems.append(f"{exc}; using the rules and model without the encoder")
+    return SignalDetector(catalogue, model, partner), problems
 
 
 def _locate(reply: str, phrases: list[str], width: int = 90) -> list[str]:
@@ -385,6 +420,15 @@ def _locate(reply: str, phrases: list[str], width: int = 90) -> list[str]:
             start, end = min(a, start), max(b, end)
         spans.append((start, end))
     return [reply[a:b].strip() for a, b in sorted(spans)]
+
+
+def _locate_start(reply: str, width: int = 90) -> list[str]:
+    """The opening of the reply, for a verdict (the encoder's) that no word explains alone."""
+    text = reply.strip()
+    if len(text) <= width:
+        return [text] if text else []
+    start, end = _window(text, 0, 0, 0, len(text), 2 * width)
+    return [text[start:end].strip()]
 
 
 def _window(text: str, hit_start: int, hit_end: int, lo: int, hi: int,

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from simulator import paths
+from simulator.encoder import SignalEncoder, read_encoder
 from simulator.loader import Library, load_library
 from simulator.models import Rubric, Scenario, SignalCatalogue
 from simulator.session import PracticeSession
@@ -47,11 +49,26 @@ def shipped_detector(catalogue: SignalCatalogue) -> SignalDetector:
     return built
 
 
-@pytest.fixture(params=["rules", "shipped"])
-def any_detector(request: pytest.FixtureRequest, detector: SignalDetector,
-                 shipped_detector: SignalDetector) -> SignalDetector:
-    """Each of the two detectors in turn, for behaviour both must show."""
-    return detector if request.param == "rules" else shipped_detector
+@pytest.fixture(scope="session")
+def shipped_encoder(catalogue: SignalCatalogue) -> SignalEncoder:
+    """The opt-in fine-tuned encoder the catalogue names."""
+    assert catalogue.encoder is not None
+    return read_encoder(paths.rubrics_dir() / catalogue.encoder)
+
+
+@pytest.fixture(scope="session")
+def encoder_detector(catalogue: SignalCatalogue, shipped_detector: SignalDetector,
+                     shipped_encoder: SignalEncoder) -> SignalDetector:
+    """The most accurate detector: rules, learned model and encoder."""
+    return SignalDetector(catalogue, shipped_detector.model, shipped_encoder)
+
+
+@pytest.fixture(params=["rules", "shipped", "encoder"])
+def any_detector(request: pytest.FixtureRequest) -> SignalDetector:
+    """Each of the three detectors in turn, for behaviour all must show."""
+    name = {"rules": "detector", "shipped": "shipped_detector", "encoder": "encoder_detector"}
+    found: SignalDetector = request.getfixturevalue(name[request.param])
+    return found
 
 
 @pytest.fixture(scope="session")

@@ -582,6 +582,23 @@ def test_validate_reports_a_missing_model_file_at_its_line(
     assert "make model" in about_model[0]["message"]
 
 
+def test_validate_reports_a_half_copied_encoder_at_its_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for source in paths.rubrics_dir().iterdir():
+        if source.name != "signal_encoder.onnx":
+            (tmp_path / source.name).write_bytes(source.read_bytes())
+    monkeypatch.setenv("SIMULATOR_RUBRICS_DIR", str(tmp_path))
+    result = run(["validate"])
+    assert result.exit_code == 1
+    problems = [ERROR_LINE.match(line) for line in result.stdout.splitlines()]
+    about_encoder = [m for m in problems if m and m["field"] == "encoder"]
+    assert len(about_encoder) == 1, result.stdout
+    text = (tmp_path / "signals.yaml").read_text().splitlines()
+    assert text[int(about_encoder[0]["line"]) - 1].startswith("encoder:")
+    assert "signal_encoder.onnx: missing" in about_encoder[0]["message"]
+
+
 def test_validate_warns_when_the_model_is_stale(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

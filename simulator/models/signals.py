@@ -146,6 +146,14 @@ class SignalCatalogue(StrictModel):
         "written by `simulator train-model` from the labelled replies in tests/data/. Leave "
         "out to detect with the rules alone.",
     )
+    encoder: str | None = Field(
+        default=None,
+        pattern=r"^[^/\\].*\.json$",
+        description="Opt-in fine-tuned encoder that partners the learned model: the JSON file "
+        "beside this catalogue that `tools/train_encoder.py` writes. Used only when asked "
+        "for (`--encoder`, or `build_detector(..., encoder=True)`), as it is about ten times "
+        "slower and needs requirements-encoder.txt.",
+    )
     signals: list[SignalSpec] = Field(min_length=1)
 
     @model_validator(mode="after")
