@@ -72,6 +72,13 @@ def main() -> None:
         blend = weight * enc + (1 - weight) * lin
         print(f"{weight:14.1f} " + " ".join(
             f"{macro_f1(blend >= t, gold)[0]:7.3f}" for t in THRESHOLDS))
+    average = (lin + enc) / 2
+    print("\nper-signal F1 of the average by threshold:")
+    print(f"{'signal':16} " + " ".join(f"t={t:<5}" for t in (0.3, 0.35, *THRESHOLDS, 0.6)))
+    for j, s in enumerate(ids):
+        print(f"{s:16} " + " ".join(
+            f"{macro_f1(average[:, [j]] >= t, gold[:, [j]])[0]:7.3f}"
+            for t in (0.3, 0.35, *THRESHOLDS, 0.6)))
     print("\nper signal at threshold 0.5:")
     print(f"{'signal':16} {'model':>6} {'encoder':>8} {'average':>8}")
     columns = [macro_f1(p >= 0.5, gold)[1] for p in (lin, enc, (lin + enc) / 2)]
