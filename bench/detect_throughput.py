@@ -39,6 +39,9 @@ def run_once(data: bytes, count: int, options: list[str]) -> float:
     start = time.perf_counter()
     result = subprocess.run(command, input=data, capture_output=True, cwd=ROOT, check=True)
     elapsed = time.perf_counter() - start
+    if b"warning:" in result.stderr:
+        raise SystemExit(f"detect warned, so this is not the detector asked for:\n"
+                         f"{result.stderr.decode(errors='replace')}")
     produced = result.stdout.count(b"\n")
     if produced != count:
         raise SystemExit(f"expected {count} output lines, got {produced}")

@@ -69,7 +69,9 @@ def main() -> None:
             if line:
                 row = json.loads(line)
                 replies[row["id"]] = (row["reply"], row.get("customer", ""))
-    detector, _ = build_detector(catalogue, encoder="--encoder" in sys.argv[1:])
+    detector, problems = build_detector(catalogue, encoder="--encoder" in sys.argv[1:])
+    if problems:
+        raise SystemExit("\n".join(problems))
     detected: Labels = {}
     for key, (reply, customer) in replies.items():
         verdicts = detector.detect(reply, customer)

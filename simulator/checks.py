@@ -81,10 +81,15 @@ def check_library(library: Library) -> list[LoadError]:
         for problem in problems
     ]
     if library.catalogue.encoder is not None:
+        problems = encoder_file_problems(paths.rubrics_dir() / library.catalogue.encoder)
+        if library.catalogue.model is None:
+            problems.append("the encoder partners the learned model, and no `model:` is named, "
+                            "so it would never be used")
         errors += [
             library.error("signals", "signals", ("encoder",), problem,
-                          "train it with tools/train_encoder.py, or remove `encoder:`")
-            for problem in encoder_file_problems(paths.rubrics_dir() / library.catalogue.encoder)
+                          "train it with tools/train_encoder.py, name `model:` as well, or "
+                          "remove `encoder:`")
+            for problem in problems
         ]
     # Signal examples specify the rules trainers edit, so they are checked against the rules;
     # scenario transcripts are checked against what trainees get, the rules plus the model.

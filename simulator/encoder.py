@@ -25,6 +25,8 @@ from typing import Any
 
 from simulator.signal_model import fingerprint
 
+# The files `tools/train_encoder.py` writes; a description X.json always has X.onnx and
+# X.tokenizer.json beside it (see `sibling_files`).
 ENCODER_FILES = ("signal_encoder.onnx", "signal_encoder.tokenizer.json", "signal_encoder.json")
 
 
@@ -93,75 +95,121 @@ class SignalEncoder:
         return found
 
 
+@dataclass(frozen=True)
+class EncoderDescription:
+    """What `signal_encoder.json` says, and where its two sibling files are."""
+
+    signals: list[str]
+    max_length: int
+    fingerprint: str
+    graph: Path
+    vocabulary: Path
+
+
+def sibling_files(meta_file: Path) -> tuple[Path, Path]:
+    """The graph and tokenizer beside a description: X.json -> X.onnx, X.tokenizer.json."""
+    stem = meta_file.name.removesuffix(".json")
+    return meta_file.with_name(f"{stem}.onnx"), meta_file.with_name(f"{stem}.tokenizer.json")
+
+
+def read_description(meta_file: Path) -> EncoderDescription:
+    """Parse and check an encoder description and that its sibling files exist.
+
+    Raises OSError (a file is missing or unreadable) or ValueError (malformed), naming the file.
+    """
+    try:
+        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ValueError(f"{meta_file}: not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{meta_file}: not JSON ({exc})") from None
+    try:
+        signals = meta["signals"]
+        if not isinstance(signals, list) or not signals or not all(
+                isinstance(x, str) for x in signals):
+            raise TypeError("signals must be a non-empty list of signal ids")
+        max_length = meta["settings"]["max_length"]
+        if not isinstance(max_length, int) or max_length < 8:
+            raise TypeError("settings.max_length must be a whole number of tokens, 8 or more")
+        fingerprint_ = meta["fingerprint"]
+        if not isinstance(fingerprint_, str):
+            raise TypeError("fingerprint must be a string")
+    except (KeyError, TypeError) as exc:
+        raise ValueError(f"{meta_file}: not an encoder description ({exc})") from None
+    graph, vocabulary = sibling_files(meta_file)
+    for needed in (graph, vocabulary):
+        if not needed.is_file():
+            raise OSError(f"{needed}: missing (it belongs to {meta_file.name})")
+    return EncoderDescription(signals, max_length, fingerprint_, graph, vocabulary)
+
+
+INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+
 def read_encoder(meta_file: Path) -> SignalEncoder:
     """Load the encoder that a `signal_encoder.json` describes, with its two sibling files.
 
     Raises OSError or ValueError naming the file when a file is missing or malformed, and
     ValueError with the install command when ONNX Runtime or tokenizers is not installed.
     """
-    try:
-        meta = json.loads(meta_file.read_text(encoding="utf-8"))
-        signals = [str(s) for s in meta["signals"]]
-        max_length = int(meta["settings"]["max_length"])
-        fingerprint_ = str(meta["fingerprint"])
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{meta_file}: not JSON ({exc})") from None
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ValueError(f"{meta_file}: not an encoder description ({exc!r})") from None
-    graph = meta_file.with_name(ENCODER_FILES[0])
-    vocabulary = meta_file.with_name(ENCODER_FILES[1])
-    for needed in (graph, vocabulary):
-        if not needed.is_file():
-            raise OSError(f"{needed}: missing (it belongs to {meta_file.name})")
+    description = read_description(meta_file)
     try:
         import onnxruntime
         from tokenizers import Tokenizer
     except ImportError:
         raise ValueError("the encoder needs ONNX Runtime and tokenizers: "
                          "pip install -r requirements-encoder.txt") from None
-    tokenizer = Tokenizer.from_file(str(vocabulary))
-    tokenizer.enable_truncation(max_length=max_length, strategy="longest_first")
+    try:
+        tokenizer = Tokenizer.from_file(str(description.vocabulary))
+    except Exception as exc:  # tokenizers raises a bare Exception for a malformed file
+        raise ValueError(f"{description.vocabulary}: not a tokenizer file ({exc})") from None
+    tokenizer.enable_truncation(max_length=description.max_length, strategy="longest_first")
     tokenizer.no_padding()
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
+    graph = description.graph
     try:
         session = onnxruntime.InferenceSession(str(graph), options,
                                                providers=["CPUExecutionProvider"])
     except Exception as exc:  # ONNX Runtime raises its own exception types for a bad graph
         raise ValueError(f"{graph}: not a loadable ONNX graph ({exc})") from None
+    inputs = sorted(i.name for i in session.get_inputs())
     outputs = session.get_outputs()
-    if not outputs or outputs[0].shape[-1] != len(signals):
+    if inputs != sorted(INPUTS) or not outputs or outputs[0].name != "logits":
+        raise ValueError(f"{graph}: expected inputs {', '.join(INPUTS)} and output logits, "
+                         f"found {', '.join(inputs)} and "
+                         f"{', '.join(o.name for o in outputs) or 'no output'}")
+    if outputs[0].shape[-1] != len(description.signals):
         raise ValueError(f"{graph}: its output does not have one logit per signal of "
-                         f"{meta_file.name} ({len(signals)})")
-    return SignalEncoder(session, tokenizer, signals, max_length, fingerprint_)
+                         f"{meta_file.name} ({len(description.signals)})")
+    return SignalEncoder(session, tokenizer, description.signals, description.max_length,
+                         description.fingerprint)
 
 
 def encoder_file_problems(meta_file: Path) -> list[str]:
-    """What is wrong with an encoder's files, checked without loading ONNX Runtime.
+    """What is wrong with an encoder's files, checked without ONNX Runtime or tokenizers.
 
     `validate` uses this so a broken or half-copied encoder is reported where the catalogue
-    names it, even on an install without the optional packages.
+    names it, even on an install without the optional packages. The graph itself is only
+    checked when it is loaded.
     """
     try:
-        meta = json.loads(meta_file.read_text(encoding="utf-8"))
-        if not isinstance(meta, dict) or not isinstance(meta.get("signals"), list):
-            return [f"{meta_file}: not an encoder description (no list of signals)"]
-    except OSError as exc:
-        return [f"{meta_file}: cannot be read ({exc.strerror or exc})"]
+        description = read_description(meta_file)
+        json.loads(description.vocabulary.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        return [f"{meta_file}: not JSON ({exc})"]
-    return [f"{meta_file.with_name(name)}: missing (it belongs to {meta_file.name})"
-            for name in ENCODER_FILES[:2] if not meta_file.with_name(name).is_file()]
+        return [f"{sibling_files(meta_file)[1]}: not JSON ({exc})"]
+    except UnicodeDecodeError:
+        return [f"{sibling_files(meta_file)[1]}: not UTF-8 text"]
+    except (OSError, ValueError) as exc:
+        return [str(exc)]
+    return []
 
 
 def encoder_staleness(meta_file: Path, catalogue_file: Path, files: Sequence[Path],
                       settings: EncoderSettings | None = None) -> str:
     """Why the encoder is out of date, or "" when it was trained from these very files."""
-    try:
-        current = str(json.loads(meta_file.read_text(encoding="utf-8"))["fingerprint"])
-    except (json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise ValueError(f"{meta_file}: not an encoder description ({exc!r})") from None
+    current = read_description(meta_file).fingerprint
     wanted = encoder_fingerprint(catalogue_file, files, settings or EncoderSettings())
     if current == wanted:
         return ""

@@ -428,7 +428,7 @@ def _locate_start(reply: str, width: int = 90) -> list[str]:
     if len(text) <= width:
         return [text] if text else []
     start, end = _window(text, 0, 0, 0, len(text), 2 * width)
-    return [text[start:end].strip()]
+    return [text[start:end].strip() or text[:width]]
 
 
 def _window(text: str, hit_start: int, hit_end: int, lo: int, hi: int,

@@ -599,6 +599,21 @@ def test_validate_reports_a_half_copied_encoder_at_its_line(
     assert "signal_encoder.onnx: missing" in about_encoder[0]["message"]
 
 
+def test_validate_reports_an_encoder_without_a_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for source in paths.rubrics_dir().iterdir():
+        (tmp_path / source.name).write_bytes(source.read_bytes())
+    catalogue = tmp_path / "signals.yaml"
+    catalogue.write_text(catalogue.read_text().replace("\nmodel: signal_model.json\n", "\n"))
+    monkeypatch.setenv("SIMULATOR_RUBRICS_DIR", str(tmp_path))
+    result = run(["validate"])
+    assert result.exit_code == 1
+    problems = [ERROR_LINE.match(line) for line in result.stdout.splitlines()]
+    about_encoder = [m for m in problems if m and m["field"] == "encoder"]
+    assert len(about_encoder) == 1 and "no `model:`" in about_encoder[0]["message"]
+
+
 def test_validate_warns_when_the_model_is_stale(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -15,8 +15,10 @@ from simulator.checks import check_scenario_examples
 from simulator.cli import cli
 from simulator.encoder import (
     ENCODER_FILES,
+    EncoderSettings,
     SignalEncoder,
     encoder_file_problems,
+    encoder_fingerprint,
     encoder_staleness,
     read_encoder,
 )
@@ -118,14 +120,21 @@ def test_a_missing_encoder_file_leaves_the_model_working(catalogue: SignalCatalo
     assert built.detect("So sorry about that.")["apologize"].present
 
 
+WELL_FORMED = '"settings": {"max_length": 160}, "fingerprint": "x"'
+
+
 @pytest.mark.parametrize(("text", "message"), [
-    ("{not json", "not JSON"),
-    ('{"signals": "apologize"}', "not an encoder description"),
-    ("[]", "not an encoder description"),
+    (b"{not json", "not JSON"),
+    (b"\xff\xfe garbage", "not UTF-8"),
+    (b"[]", "not an encoder description"),
+    (b'{"signals": "apologize", ' + WELL_FORMED.encode() + b"}", "list of signal ids"),
+    (b'{"signals": [], ' + WELL_FORMED.encode() + b"}", "list of signal ids"),
+    (b'{"signals": ["apologize"], "settings": {}, "fingerprint": "x"}', "max_length"),
+    (b'{"signals": ["apologize"], "settings": {"max_length": 160}}', "fingerprint"),
 ])
-def test_broken_descriptions_are_named_and_explained(encoder_copy: Path, text: str,
+def test_broken_descriptions_are_named_and_explained(encoder_copy: Path, text: bytes,
                                                      message: str) -> None:
-    encoder_copy.write_text(text, encoding="utf-8")
+    encoder_copy.write_bytes(text)
     with pytest.raises(ValueError, match=message) as caught:
         read_encoder(encoder_copy)
     assert str(encoder_copy) in str(caught.value)
@@ -138,6 +147,32 @@ def test_a_graph_that_does_not_match_the_signals_is_refused(encoder_copy: Path) 
     encoder_copy.write_text(json.dumps(meta), encoding="utf-8")
     with pytest.raises(ValueError, match="one logit per signal"):
         read_encoder(encoder_copy)
+
+
+@pytest.mark.parametrize(("text", "problem"), [("{", "not JSON"), ('{"a": 1}', None)])
+def test_a_broken_tokenizer_file_is_named(encoder_copy: Path, text: str,
+                                          problem: str | None) -> None:
+    vocabulary = encoder_copy.with_name(ENCODER_FILES[1])
+    vocabulary.write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError, match="not a tokenizer file") as caught:
+        read_encoder(encoder_copy)
+    assert str(vocabulary) in str(caught.value)
+    found = encoder_file_problems(encoder_copy)
+    if problem is None:
+        assert found == []
+    else:
+        assert problem in found[0] and str(vocabulary) in found[0]
+
+
+def test_sibling_files_follow_the_description_name(encoder_copy: Path) -> None:
+    renamed = encoder_copy.with_name("team_encoder.json")
+    encoder_copy.rename(renamed)
+    assert "team_encoder.onnx: missing" in encoder_file_problems(renamed)[0]
+    for name, new in zip(ENCODER_FILES[:2], ("team_encoder.onnx", "team_encoder.tokenizer.json"),
+                         strict=True):
+        encoder_copy.with_name(name).rename(renamed.with_name(new))
+    assert encoder_file_problems(renamed) == []
+    assert read_encoder(renamed).signals
 
 
 def test_a_corrupt_graph_is_named(encoder_copy: Path) -> None:
@@ -157,30 +192,37 @@ def test_shipped_files_have_no_problems() -> None:
     assert encoder_file_problems(SHIPPED) == []
 
 
-def test_shipped_encoder_is_trained_from_the_current_files() -> None:
-    assert encoder_staleness(SHIPPED, paths.signals_file(), training_files()) == ""
-
-
-def test_staleness_follows_the_data_but_not_the_cues(tmp_path: Path) -> None:
+def test_staleness_follows_the_data_but_not_the_cues(encoder_copy: Path,
+                                                    tmp_path: Path) -> None:
+    """A stale encoder only warns (retraining needs PyTorch), so staleness itself is tested."""
     files = training_files()
+    meta = json.loads(encoder_copy.read_text(encoding="utf-8"))
+    meta["fingerprint"] = encoder_fingerprint(paths.signals_file(), files, EncoderSettings())
+    encoder_copy.write_text(json.dumps(meta), encoding="utf-8")
+    assert encoder_staleness(encoder_copy, paths.signals_file(), files) == ""
     extra = tmp_path / "signals_dev_extra.jsonl"
     extra.write_text(json.dumps({"reply": "Sorry.", "signals": ["apologize"]}) + "\n",
                      encoding="utf-8")
     assert "retrain it with tools/train_encoder.py" in encoder_staleness(
-        SHIPPED, paths.signals_file(), [*files, extra])
+        encoder_copy, paths.signals_file(), [*files, extra])
     catalogue_text = paths.signals_file().read_text(encoding="utf-8")
     edited = tmp_path / "signals.yaml"
     edited.write_text(catalogue_text.replace("\\bso sor+y\\b", "\\bso very sor+y\\b"),
                       encoding="utf-8")
     assert edited.read_text(encoding="utf-8") != catalogue_text
-    assert encoder_staleness(SHIPPED, edited, files) == ""
+    assert encoder_staleness(encoder_copy, edited, files) == ""
+    renamed = edited.read_text(encoding="utf-8").replace("id: dismissive", "id: brush_off")
+    edited.write_text(renamed, encoding="utf-8")
+    assert encoder_staleness(encoder_copy, edited, files) != ""
 
 
-def test_encoder_never_saw_the_held_out_sets() -> None:
+def test_encoder_was_trained_on_development_sets_only() -> None:
     meta = json.loads(SHIPPED.read_text(encoding="utf-8"))
-    assert meta["trained_on"] == [p.name for p in training_files()]
+    development = {p.name for p in training_files()}
+    assert set(meta["trained_on"]) <= development
     assert not any("holdout" in name for name in meta["trained_on"])
-    assert len(read_rows(training_files())) > 9000
+    rows = read_rows([p for p in training_files() if p.name in set(meta["trained_on"])])
+    assert len(rows) > 9000
 
 
 def test_detect_command_uses_the_encoder_when_asked(
