@@ -17,7 +17,6 @@ The graph is int8 ONNX evaluated with ONNX Runtime on the CPU; there is no PyTor
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,8 +89,9 @@ class SignalEncoder:
                 "token_type_ids": np.array([encoded.type_ids], dtype=np.int64),
             }
             (logits,) = self.session.run(["logits"], feeds)[0]
-            found.append({s: 1.0 / (1.0 + math.exp(-float(x)))
-                          for s, x in zip(self.signals, logits, strict=True)})
+            with np.errstate(over="ignore"):
+                sigmoid = 1.0 / (1.0 + np.exp(-logits.astype(np.float64)))
+            found.append({s: float(p) for s, p in zip(self.signals, sigmoid, strict=True)})
         return found
 
 

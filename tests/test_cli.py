@@ -582,46 +582,44 @@ def test_validate_reports_a_missing_model_file_at_its_line(
     assert "make model" in about_model[0]["message"]
 
 
-def test_validate_reports_a_half_copied_encoder_at_its_line(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture()
+def rubrics_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the whole rubrics folder (models included), used by the commands."""
     for source in paths.rubrics_dir().iterdir():
-        if source.name != "signal_encoder.onnx":
-            (tmp_path / source.name).write_bytes(source.read_bytes())
+        (tmp_path / source.name).write_bytes(source.read_bytes())
     monkeypatch.setenv("SIMULATOR_RUBRICS_DIR", str(tmp_path))
+    return tmp_path
+
+
+def errors_about(field: str, output: str) -> list[re.Match[str]]:
+    """The `validate` error lines whose field path is `field`."""
+    found = [ERROR_LINE.match(line) for line in output.splitlines()]
+    return [m for m in found if m and m["field"] == field]
+
+
+def test_validate_reports_a_half_copied_encoder_at_its_line(rubrics_copy: Path) -> None:
+    (rubrics_copy / "signal_encoder.onnx").unlink()
     result = run(["validate"])
     assert result.exit_code == 1
-    problems = [ERROR_LINE.match(line) for line in result.stdout.splitlines()]
-    about_encoder = [m for m in problems if m and m["field"] == "encoder"]
+    about_encoder = errors_about("encoder", result.stdout)
     assert len(about_encoder) == 1, result.stdout
-    text = (tmp_path / "signals.yaml").read_text().splitlines()
+    text = (rubrics_copy / "signals.yaml").read_text().splitlines()
     assert text[int(about_encoder[0]["line"]) - 1].startswith("encoder:")
     assert "signal_encoder.onnx: missing" in about_encoder[0]["message"]
 
 
-def test_validate_reports_an_encoder_without_a_model(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    for source in paths.rubrics_dir().iterdir():
-        (tmp_path / source.name).write_bytes(source.read_bytes())
-    catalogue = tmp_path / "signals.yaml"
+def test_validate_reports_an_encoder_without_a_model(rubrics_copy: Path) -> None:
+    catalogue = rubrics_copy / "signals.yaml"
     catalogue.write_text(catalogue.read_text().replace("\nmodel: signal_model.json\n", "\n"))
-    monkeypatch.setenv("SIMULATOR_RUBRICS_DIR", str(tmp_path))
     result = run(["validate"])
     assert result.exit_code == 1
-    problems = [ERROR_LINE.match(line) for line in result.stdout.splitlines()]
-    about_encoder = [m for m in problems if m and m["field"] == "encoder"]
+    about_encoder = errors_about("encoder", result.stdout)
     assert len(about_encoder) == 1 and "no `model:`" in about_encoder[0]["message"]
 
 
-def test_validate_warns_when_the_model_is_stale(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    for source in paths.rubrics_dir().iterdir():
-        (tmp_path / source.name).write_bytes(source.read_bytes())
-    monkeypatch.setenv("SIMULATOR_RUBRICS_DIR", str(tmp_path))
+def test_validate_warns_when_the_model_is_stale(rubrics_copy: Path) -> None:
     assert "warning" not in run(["validate"]).stderr
-    catalogue = tmp_path / "signals.yaml"
+    catalogue = rubrics_copy / "signals.yaml"
     catalogue.write_text(catalogue.read_text() + "\n# a trainer's edit\n")
     result = run(["validate"])
     assert result.exit_code == 0
