@@ -6,9 +6,11 @@ The output formats are contracts other tools depend on (see DESIGN.md); keep the
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
@@ -54,9 +56,8 @@ def validate(paths: tuple[Path, ...]) -> None:
     errors = check_library(library)
     for error in errors:
         click.echo(str(error))
-    for stale in (_stale_model_warning(library), _stale_encoder_warning(library)):
-        if stale:
-            click.echo(f"warning: {stale}", err=True)
+    for stale in _stale_warnings(library):
+        click.echo(f"warning: {stale}", err=True)
     if errors:
         sys.exit(1)
     signals = len(library.catalogue.signals) if library.catalogue else 0
@@ -64,40 +65,33 @@ def validate(paths: tuple[Path, ...]) -> None:
                f"{signals} signals", err=True)
 
 
-def _stale_model_warning(library: Library) -> str:
-    """Say so when the shipped learned model was trained from other cues or data.
+def _stale_warnings(library: Library) -> list[str]:
+    """Say so when the learned model or the encoder was trained from other cues or data.
 
     A stale model still works (it reads the rules' verdicts), but it was fitted to the old
-    ones; trainers who edit cues should hear that `make model` is due.
+    ones; trainers who edit cues should hear that `make model` is due. The encoder reads no
+    cues, so only new labelled data or a changed list of signals makes it stale.
     """
     from simulator import paths
+    from simulator.encoder import encoder_staleness
     from simulator.training import staleness, training_files
 
     catalogue = library.catalogue
     files = training_files()
-    if catalogue is None or catalogue.model is None or not files:
-        return ""
-    try:
-        return staleness(paths.rubrics_dir() / catalogue.model, files)
-    except (OSError, ValueError):
-        return ""  # check_library reports an unreadable model as an error
-
-
-def _stale_encoder_warning(library: Library) -> str:
-    """Say so when the opt-in encoder was trained from other signals or labelled data."""
-    from simulator import paths
-    from simulator.encoder import encoder_staleness
-    from simulator.training import training_files
-
-    catalogue = library.catalogue
-    files = training_files()
-    if catalogue is None or catalogue.encoder is None or not files:
-        return ""
-    try:
-        return encoder_staleness(paths.rubrics_dir() / catalogue.encoder, paths.signals_file(),
-                                 files)
-    except (OSError, ValueError):
-        return ""  # check_library reports an unreadable encoder as an error
+    if catalogue is None or not files:
+        return []
+    checks: list[Callable[[], str]] = []
+    if catalogue.model is not None:
+        checks.append(lambda: staleness(paths.rubrics_dir() / str(catalogue.model), files))
+    if catalogue.encoder is not None:
+        checks.append(lambda: encoder_staleness(paths.rubrics_dir() / str(catalogue.encoder),
+                                                paths.signals_file(), files))
+    warnings = []
+    for check in checks:
+        # check_library reports an unreadable model or encoder as an error.
+        with contextlib.suppress(OSError, ValueError):
+            warnings.append(check())
+    return [w for w in warnings if w]
 
 
 def _detect_lines(stream: TextIO, detector: SignalDetector) -> int:

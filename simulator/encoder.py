@@ -68,13 +68,10 @@ class SignalEncoder:
     shift slightly with its neighbours, and on a CPU batching saved no time.
     """
 
-    def __init__(self, session: Any, tokenizer: Any, signals: list[str], max_length: int,
-                 fingerprint: str) -> None:
+    def __init__(self, session: Any, tokenizer: Any, signals: list[str]) -> None:
         self.session = session
         self.tokenizer = tokenizer
         self.signals = signals
-        self.max_length = max_length
-        self.fingerprint = fingerprint
 
     def probabilities(self, pairs: Sequence[tuple[str, str]]) -> list[dict[str, float]]:
         """Per pair, the probability of each signal the encoder was trained on."""
@@ -183,8 +180,7 @@ def read_encoder(meta_file: Path) -> SignalEncoder:
     if outputs[0].shape[-1] != len(description.signals):
         raise ValueError(f"{graph}: its output does not have one logit per signal of "
                          f"{meta_file.name} ({len(description.signals)})")
-    return SignalEncoder(session, tokenizer, description.signals, description.max_length,
-                         description.fingerprint)
+    return SignalEncoder(session, tokenizer, description.signals)
 
 
 def encoder_file_problems(meta_file: Path) -> list[str]:
